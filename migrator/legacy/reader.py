@@ -1,0 +1,706 @@
+"""Read legacy ZenML 0.13 config dirs and profile dirs into normalized models.
+
+Reading never raises for a problem inside a profile: each problem becomes a
+`Diagnostic` naming the file, and everything sound is still read. Only a path
+that holds no legacy profile at all raises `InputError`. Nothing is written.
+"""
+
+import logging
+import os
+import unicodedata
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from migrator.errors import InputError
+from migrator.legacy.models import (
+    COMPONENT_TYPES,
+    UNMIGRATED_SECTIONS,
+    Diagnostic,
+    LegacyComponent,
+    LegacyConfigDir,
+    LegacyFlavor,
+    LegacyProfile,
+    LegacyStack,
+    Severity,
+    SourceLocation,
+    StoreType,
+    component_directory,
+)
+from migrator.legacy.yaml_files import YamlDocument, YamlFileError, load_yaml_file
+
+log = logging.getLogger(__name__)
+
+STACKS_FILE = "stacks.yaml"
+SQL_STORE_FILE = "zenml.db"
+_KNOWN_STACKS_SECTIONS = {"stacks", "stack_components", "stack_component_flavors", *UNMIGRATED_SECTIONS}
+
+
+def read_profiles(path: str | os.PathLike[str]) -> LegacyConfigDir:
+    """Find and read every legacy profile at `path`.
+
+    `path` may be a ZenML 0.13 global config dir (`config.yaml` and
+    `profiles/<name>/`), a global config dir that ZenML 0.20 already rewrote
+    (no `profiles` key in `config.yaml`, `profiles/` still on disk), a
+    `profiles/` dir, or one profile dir. Raises `InputError` when `path` does
+    not exist or holds none of these.
+    """
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise InputError(f"{root} does not exist. Give the path of a ZenML 0.13 config dir or profile dir.")
+    if not root.is_dir():
+        raise InputError(f"{root} is not a directory. Give the path of a ZenML 0.13 config dir or profile dir.")
+
+    if _is_profile_dir(root):
+        profile = read_profile_dir(root)
+        return LegacyConfigDir(path=str(root), kind="profile_dir", profiles=[profile])
+    if (root / "config.yaml").is_file() or (root / "profiles").is_dir():
+        return _read_global_config_dir(root)
+    subdirs = _profile_subdirs(root)
+    if subdirs:
+        profiles = [read_profile_dir(subdir) for subdir in subdirs]
+        return LegacyConfigDir(path=str(root), kind="profiles_dir", profiles=profiles)
+    raise InputError(
+        f"No legacy ZenML profile found at {root}: expected a config dir with config.yaml and profiles/, "
+        f"or a profile dir with {STACKS_FILE} or {SQL_STORE_FILE}."
+    )
+
+
+def _is_profile_dir(path: Path) -> bool:
+    return (path / STACKS_FILE).is_file() or (path / SQL_STORE_FILE).is_file()
+
+
+def _profile_subdirs(path: Path) -> list[Path]:
+    try:
+        entries = sorted(path.iterdir())
+    except OSError:
+        return []
+    return [entry for entry in entries if entry.is_dir() and not entry.is_symlink() and _is_profile_dir(entry)]
+
+
+def _read_global_config_dir(root: Path) -> LegacyConfigDir:
+    diagnostics: list[Diagnostic] = []
+    config_file = root / "config.yaml"
+    config: dict[str, Any] = {}
+    document: YamlDocument | None = None
+    if config_file.is_file():
+        try:
+            document = load_yaml_file(config_file)
+        except YamlFileError as error:
+            diagnostics.append(_file_diagnostic(error, config_file))
+        else:
+            if isinstance(document.data, dict):
+                config = document.data
+            elif document.data is not None:
+                diagnostics.append(
+                    Diagnostic(
+                        severity=Severity.ERROR,
+                        code="wrong-type",
+                        message=f"{config_file} holds a {type(document.data).__name__}, not a mapping",
+                        hint="Restore config.yaml from a backup; profiles are still read from profiles/.",
+                        location=SourceLocation(file=str(config_file)),
+                    )
+                )
+
+    entries = config.get("profiles")
+    if entries is not None and not isinstance(entries, dict):
+        diagnostics.append(
+            Diagnostic(
+                severity=Severity.ERROR,
+                code="wrong-type",
+                message=f"{config_file}: 'profiles' is a {type(entries).__name__}, not a mapping",
+                hint="Restore config.yaml from a backup; profiles are still read from profiles/.",
+                location=SourceLocation(file=str(config_file), line=document.line_of("profiles") if document else None),
+            )
+        )
+        entries = None
+    entries = entries or {}
+    activated = config.get("activated_profile")
+    activated = activated if isinstance(activated, str) else None
+
+    profiles: list[LegacyProfile] = []
+    profiles_root = root / "profiles"
+    seen: set[str] = set()
+    for name, entry in entries.items():
+        name = str(name)
+        seen.add(name)
+        if not isinstance(entry, dict):
+            diagnostics.append(
+                Diagnostic(
+                    severity=Severity.ERROR,
+                    code="wrong-type",
+                    message=f"{config_file}: the entry of profile '{name}' is not a mapping",
+                    hint="Restore config.yaml from a backup.",
+                    location=SourceLocation(file=str(config_file), line=document.line_of("profiles", name) if document else None),
+                    entity=name,
+                )
+            )
+            continue
+        profiles.append(_read_configured_profile(name, entry, profiles_root, config_file, activated))
+
+    if profiles_root.is_dir():
+        for subdir in sorted(profiles_root.iterdir()):
+            if subdir.name in seen or not subdir.is_dir() or subdir.is_symlink():
+                continue
+            if _is_profile_dir(subdir):
+                profiles.append(read_profile_dir(subdir, is_activated=subdir.name == activated))
+
+    version = config.get("version")
+    return LegacyConfigDir(
+        path=str(root),
+        kind="global_config",
+        version=str(version) if version is not None else None,
+        activated_profile=activated,
+        profiles=profiles,
+        diagnostics=diagnostics,
+    )
+
+
+def _read_configured_profile(
+    name: str, entry: dict[str, Any], profiles_root: Path, config_file: Path, activated: str | None
+) -> LegacyProfile:
+    store_type = entry.get("store_type")
+    store_url = entry.get("store_url")
+    active_stack = entry.get("active_stack")
+    active_user = entry.get("active_user")
+    known: StoreType = store_type if store_type in ("local", "sql", "rest") else "unknown"
+    profile_dir = profiles_root / name
+    context = {
+        "store_url": str(store_url) if store_url is not None else None,
+        "active_stack": str(active_stack) if active_stack is not None else None,
+        "active_user": str(active_user) if active_user is not None else None,
+        "is_activated": name == activated,
+    }
+    if known == "rest":
+        return LegacyProfile(
+            name=name,
+            path=str(profile_dir),
+            store_type="rest",
+            diagnostics=[
+                Diagnostic(
+                    severity=Severity.INFO,
+                    code="rest-profile",
+                    message=(
+                        f"Profile '{name}' keeps its stacks on the ZenML 0.13 server at {store_url}; "
+                        "nothing of it is stored on this machine"
+                    ),
+                    hint="Migrate it from a machine that can reach that server, with the server's own store.",
+                    location=SourceLocation(file=str(config_file)),
+                    entity=name,
+                )
+            ],
+            **context,
+        )
+    if not profile_dir.is_dir():
+        local_dir = _local_path_of(store_url)
+        if local_dir is not None and local_dir.is_dir():
+            profile_dir = local_dir
+    if not profile_dir.is_dir():
+        return LegacyProfile(
+            name=name,
+            path=str(profile_dir),
+            store_type=known,
+            diagnostics=[
+                Diagnostic(
+                    severity=Severity.ERROR,
+                    code="missing-profile-dir",
+                    message=f"Profile '{name}' is listed in {config_file}, but {profile_dir} does not exist",
+                    hint="Copy the profile's directory back into profiles/, or ignore this profile.",
+                    location=SourceLocation(file=str(config_file)),
+                    entity=name,
+                )
+            ],
+            **context,
+        )
+    profile = read_profile_dir(profile_dir, name=name, **context)
+    if known != "unknown" and profile.store_type != known:
+        extra = Diagnostic(
+            severity=Severity.WARNING,
+            code="store-type-mismatch",
+            message=f"{config_file} says profile '{name}' is a {known} store, but {profile_dir} holds a {profile.store_type} store",
+            hint="The files on disk were read; check that the profile dir is the right one.",
+            location=SourceLocation(file=str(config_file)),
+            entity=name,
+        )
+        profile = profile.model_copy(update={"diagnostics": [*profile.diagnostics, extra]})
+    return profile
+
+
+def _local_path_of(url: Any) -> Path | None:
+    if not isinstance(url, str):
+        return None
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    return None
+
+
+def read_profile_dir(
+    path: Path,
+    *,
+    name: str | None = None,
+    store_url: str | None = None,
+    active_stack: str | None = None,
+    active_user: str | None = None,
+    is_activated: bool = False,
+) -> LegacyProfile:
+    """Read one profile dir: a YAML store (`stacks.yaml`) or a SQL store (`zenml.db`)."""
+    profile_name = name if name is not None else path.name
+    common: dict[str, Any] = {
+        "name": profile_name,
+        "path": str(path),
+        "store_url": store_url,
+        "active_stack": active_stack,
+        "active_user": active_user,
+        "is_activated": is_activated,
+    }
+    stacks_file = path / STACKS_FILE
+    if stacks_file.is_file():
+        return _read_yaml_store(path, stacks_file, common)
+    if (path / SQL_STORE_FILE).is_file():
+        # NOTE: the 0.13 SQL store is recognised but its tables are not read yet.
+        return LegacyProfile(
+            store_type="sql",
+            diagnostics=[
+                Diagnostic(
+                    severity=Severity.ERROR,
+                    code="sql-store-unsupported",
+                    message=f"Profile '{profile_name}' is a ZenML 0.13 SQL store ({path / SQL_STORE_FILE}), which this version cannot read",
+                    hint="Export its stacks with ZenML 0.13 into a local (YAML) profile, then migrate that profile.",
+                    location=SourceLocation(file=str(path / SQL_STORE_FILE)),
+                    entity=profile_name,
+                )
+            ],
+            **common,
+        )
+    return LegacyProfile(
+        store_type="unknown",
+        diagnostics=[
+            Diagnostic(
+                severity=Severity.ERROR,
+                code="missing-file",
+                message=f"{path} holds neither {STACKS_FILE} nor {SQL_STORE_FILE}",
+                hint="Restore the profile's files, or remove the profile from config.yaml.",
+                location=SourceLocation(file=str(path)),
+                entity=profile_name,
+            )
+        ],
+        **common,
+    )
+
+
+def _read_yaml_store(path: Path, stacks_file: Path, common: dict[str, Any]) -> LegacyProfile:
+    reader = _YamlStoreReader(path, stacks_file)
+    reader.read()
+    return LegacyProfile(
+        store_type="local",
+        flavors=reader.flavors,
+        components=reader.components,
+        stacks=reader.stacks,
+        unmigrated_sections=reader.unmigrated_sections,
+        diagnostics=reader.diagnostics,
+        **common,
+    )
+
+
+class _YamlStoreReader:
+    """Collects the entities and diagnostics of one YAML store."""
+
+    def __init__(self, root: Path, stacks_file: Path) -> None:
+        self.root = root
+        self.stacks_file = stacks_file
+        self.document = YamlDocument(data=None)
+        self.flavors: list[LegacyFlavor] = []
+        self.components: list[LegacyComponent] = []
+        self.stacks: list[LegacyStack] = []
+        self.unmigrated_sections: dict[str, int] = {}
+        self.diagnostics: list[Diagnostic] = []
+
+    def read(self) -> None:
+        try:
+            self.document = load_yaml_file(self.stacks_file)
+        except YamlFileError as error:
+            self.diagnostics.append(_file_diagnostic(error, self.stacks_file))
+            return
+        data = self.document.data
+        if data is None:
+            self._error(
+                "empty-file",
+                f"{self.stacks_file} is empty",
+                "Restore stacks.yaml from a backup; without it no stack of this profile can be migrated.",
+            )
+            return
+        if not isinstance(data, dict):
+            self._error(
+                "wrong-type",
+                f"{self.stacks_file} holds a {type(data).__name__}, not a mapping",
+                "Restore stacks.yaml from a backup.",
+            )
+            return
+        for path, line in self.document.duplicate_keys:
+            self._warning(
+                "duplicate-key",
+                f"{self.stacks_file}:{line}: key '{path[-1]}' appears twice; the last one is used",
+                "Remove the duplicate entry.",
+                line=line,
+            )
+        for key in data:
+            if key not in _KNOWN_STACKS_SECTIONS:
+                self._diagnostic(
+                    Severity.INFO,
+                    "unknown-section",
+                    f"{self.stacks_file}: section '{key}' is not part of a ZenML 0.13 store and is ignored",
+                    "Nothing to do unless you expected it to be migrated.",
+                    line=self.document.line_of(key),
+                )
+        for key in UNMIGRATED_SECTIONS:
+            value = data.get(key)
+            if value:
+                self.unmigrated_sections[key] = len(value) if isinstance(value, (list, dict)) else 1
+        self._read_flavors(data.get("stack_component_flavors"))
+        self._read_components(data.get("stack_components"))
+        self._read_stacks(data.get("stacks"))
+        self._report_orphan_files()
+
+    # -- diagnostics -----------------------------------------------------
+
+    def _diagnostic(
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        hint: str,
+        *,
+        line: int | None = None,
+        file: Path | None = None,
+        entity: str | None = None,
+    ) -> None:
+        location = SourceLocation(file=str(file or self.stacks_file), line=line)
+        self.diagnostics.append(
+            Diagnostic(severity=severity, code=code, message=message, hint=hint, location=location, entity=entity)
+        )
+
+    def _error(self, code: str, message: str, hint: str, **where: Any) -> None:
+        self._diagnostic(Severity.ERROR, code, message, hint, **where)
+
+    def _warning(self, code: str, message: str, hint: str, **where: Any) -> None:
+        self._diagnostic(Severity.WARNING, code, message, hint, **where)
+
+    def _where(self, *path: Any) -> str:
+        line = self.document.line_of(*path)
+        return f"{self.stacks_file}:{line}" if line else str(self.stacks_file)
+
+    # -- sections --------------------------------------------------------
+
+    def _read_flavors(self, section: Any) -> None:
+        if section is None:
+            return
+        if not isinstance(section, list):
+            self._error(
+                "wrong-type",
+                f"{self._where('stack_component_flavors')}: 'stack_component_flavors' is not a list",
+                "Restore stacks.yaml from a backup.",
+                line=self.document.line_of("stack_component_flavors"),
+            )
+            return
+        seen: set[tuple[str, str]] = set()
+        for index, entry in enumerate(section):
+            where = f"{self._where('stack_component_flavors')} (entry {index + 1})"
+            if not isinstance(entry, dict):
+                self._error("wrong-type", f"{where}: a flavor entry is not a mapping", "Fix or remove the entry.")
+                continue
+            fields = {key: entry.get(key) for key in ("name", "type", "source")}
+            missing = [key for key, value in fields.items() if not isinstance(value, str) or not value]
+            if missing:
+                self._error(
+                    "invalid-flavor",
+                    f"{where}: flavor entry lacks {', '.join(missing)}",
+                    "Every custom flavor needs a name, a type and a source.",
+                )
+                continue
+            name, flavor_type, source = fields["name"], fields["type"], fields["source"]
+            if flavor_type not in COMPONENT_TYPES:
+                self._error(
+                    "unknown-type",
+                    f"{where}: flavor '{name}' has unknown stack component type '{flavor_type}'",
+                    f"Use one of: {', '.join(COMPONENT_TYPES)}.",
+                    entity=name,
+                )
+                continue
+            if (flavor_type, name) in seen:
+                self._warning("duplicate-flavor", f"{where}: flavor '{name}' ({flavor_type}) is defined twice", "Remove one entry.", entity=name)
+                continue
+            seen.add((flavor_type, name))
+            integration = entry.get("integration")
+            self.flavors.append(
+                LegacyFlavor(
+                    name=name,
+                    type=flavor_type,
+                    source=source,
+                    integration=str(integration) if integration is not None else None,
+                    location=SourceLocation(file=str(self.stacks_file), line=self.document.line_of("stack_component_flavors")),
+                )
+            )
+
+    def _read_components(self, section: Any) -> None:
+        if section is None:
+            return
+        if not isinstance(section, dict):
+            self._error(
+                "wrong-type",
+                f"{self._where('stack_components')}: 'stack_components' is not a mapping",
+                "Restore stacks.yaml from a backup.",
+                line=self.document.line_of("stack_components"),
+            )
+            return
+        for component_type, entries in section.items():
+            line = self.document.line_of("stack_components", component_type)
+            if component_type not in COMPONENT_TYPES:
+                self._error(
+                    "unknown-type",
+                    f"{self._where('stack_components', component_type)}: unknown stack component type '{component_type}'",
+                    f"Its components are not migrated. Known types: {', '.join(COMPONENT_TYPES)}.",
+                    line=line,
+                )
+                continue
+            if entries is None:
+                continue
+            if not isinstance(entries, dict):
+                self._error(
+                    "wrong-type",
+                    f"{self._where('stack_components', component_type)}: the {component_type} entries are not a mapping of name to flavor",
+                    "Restore stacks.yaml from a backup.",
+                    line=line,
+                )
+                continue
+            for name, flavor in entries.items():
+                component = self._read_component(component_type, name, flavor)
+                if component is not None:
+                    self.components.append(component)
+
+    def _read_component(self, component_type: str, name: Any, flavor: Any) -> LegacyComponent | None:
+        line = self.document.line_of("stack_components", component_type, name)
+        where = f"{self.stacks_file}:{line}" if line else str(self.stacks_file)
+        if not self._valid_name(name, f"{component_type} name", where, line):
+            return None
+        if not isinstance(flavor, str) or not flavor:
+            self._error(
+                "wrong-type",
+                f"{where}: {component_type} '{name}' has no flavor name",
+                "Write the flavor name after the component name.",
+                line=line,
+                entity=name,
+            )
+            return None
+        file = self._component_file(component_type, name, where, line)
+        if file is None:
+            return None
+        try:
+            document = load_yaml_file(file)
+        except YamlFileError as error:
+            self.diagnostics.append(_file_diagnostic(error, file, entity=f"{component_type} '{name}'"))
+            return None
+        data = document.data
+        if not isinstance(data, dict):
+            kind = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
+            self._error(
+                "wrong-type",
+                f"{file}: the configuration of {component_type} '{name}' is {kind}",
+                "Restore the component file from a backup, or remove the component's entry from stacks.yaml.",
+                file=file,
+                entity=name,
+            )
+            return None
+        missing = [key for key in ("uuid", "name") if key not in data]
+        if missing:
+            self._error(
+                "missing-field",
+                f"{file}: {component_type} '{name}' has no {' and no '.join(missing)}",
+                "Every ZenML 0.13 component file has 'uuid' and 'name'; restore the file from a backup.",
+                file=file,
+                entity=name,
+            )
+            return None
+        if str(data["name"]) != name:
+            self._warning(
+                "name-mismatch",
+                f"{file}: the file names the component '{data['name']}', but stacks.yaml names it '{name}'",
+                "The name in stacks.yaml is used; check that the file belongs to this component.",
+                file=file,
+                entity=name,
+            )
+        configuration = {
+            str(key): value for key, value in data.items() if key not in ("uuid", "name") and value is not None
+        }
+        return LegacyComponent(
+            name=name,
+            type=component_type,
+            flavor=flavor,
+            configuration=configuration,
+            legacy_id=str(data["uuid"]),
+            location=SourceLocation(file=str(self.stacks_file), line=line),
+            file=str(file),
+        )
+
+    def _component_file(self, component_type: str, name: str, where: str, line: int | None) -> Path | None:
+        directory = self.root / component_directory(component_type)
+        relative = Path(f"{name}.yaml")
+        if relative.is_absolute() or ".." in relative.parts:
+            self._error(
+                "unsafe-name",
+                f"{where}: {component_type} name '{name}' would point outside the profile dir",
+                "Rename the component in ZenML 0.13; its file is not read.",
+                line=line,
+                entity=name,
+            )
+            return None
+        file = directory / relative
+        if not file.exists():
+            self._error(
+                "missing-file",
+                f"{where}: the file of {component_type} '{name}' is missing: {file}",
+                "Restore the file from a backup, or remove the component from stacks.yaml and from every stack.",
+                line=line,
+                entity=name,
+            )
+            return None
+        try:
+            resolved = file.resolve(strict=True)
+            root = self.root.resolve(strict=True)
+        except OSError:
+            resolved, root = file, self.root
+        if not resolved.is_relative_to(root):
+            self._error(
+                "unsafe-name",
+                f"{where}: the file of {component_type} '{name}' is a link to {resolved}, outside the profile dir",
+                "Replace the link with the file itself; it is not read.",
+                line=line,
+                entity=name,
+            )
+            return None
+        if not resolved.is_file():
+            self._error(
+                "missing-file",
+                f"{where}: {file} is not a regular file",
+                "Restore the component file from a backup.",
+                line=line,
+                entity=name,
+            )
+            return None
+        return file
+
+    def _valid_name(self, name: Any, what: str, where: str, line: int | None) -> bool:
+        if not isinstance(name, str):
+            self._error(
+                "wrong-type",
+                f"{where}: {what} {name!r} is a {type(name).__name__}, not a string",
+                "Quote the name in stacks.yaml.",
+                line=line,
+                entity=str(name),
+            )
+            return False
+        if not name.strip():
+            self._error("invalid-name", f"{where}: a {what} is empty", "Give it a name.", line=line)
+            return False
+        if any(unicodedata.category(character) == "Cc" for character in name):
+            self._error(
+                "invalid-name",
+                f"{where}: {what} {name!r} contains control characters",
+                "Rename it in ZenML 0.13 before migrating.",
+                line=line,
+                entity=name.encode("unicode_escape").decode("ascii"),
+            )
+            return False
+        return True
+
+    def _read_stacks(self, section: Any) -> None:
+        if section is None:
+            return
+        if not isinstance(section, dict):
+            self._error(
+                "wrong-type",
+                f"{self._where('stacks')}: 'stacks' is not a mapping",
+                "Restore stacks.yaml from a backup.",
+                line=self.document.line_of("stacks"),
+            )
+            return
+        known = {(component.type, component.name) for component in self.components}
+        for name, entries in section.items():
+            line = self.document.line_of("stacks", name)
+            where = f"{self.stacks_file}:{line}" if line else str(self.stacks_file)
+            if not self._valid_name(name, "stack name", where, line):
+                continue
+            if not isinstance(entries, dict):
+                self._error(
+                    "wrong-type",
+                    f"{where}: stack '{name}' is not a mapping of component type to component name",
+                    "Restore stacks.yaml from a backup.",
+                    line=line,
+                    entity=name,
+                )
+                continue
+            components: dict[str, str] = {}
+            for component_type, component_name in entries.items():
+                if component_type not in COMPONENT_TYPES:
+                    self._error(
+                        "unknown-type",
+                        f"{where}: stack '{name}' names unknown stack component type '{component_type}'",
+                        f"Known types: {', '.join(COMPONENT_TYPES)}.",
+                        line=line,
+                        entity=name,
+                    )
+                    continue
+                if not isinstance(component_name, str):
+                    self._error(
+                        "wrong-type",
+                        f"{where}: stack '{name}' names its {component_type} with a {type(component_name).__name__}, not a string",
+                        "Quote the component name in stacks.yaml.",
+                        line=line,
+                        entity=name,
+                    )
+                    continue
+                components[component_type] = component_name
+                if (component_type, component_name) not in known:
+                    self._error(
+                        "dangling-reference",
+                        f"{where}: stack '{name}' uses {component_type} '{component_name}', which this profile does not hold",
+                        "Restore the component, or remove the stack; the stack is not migrated.",
+                        line=line,
+                        entity=name,
+                    )
+            self.stacks.append(LegacyStack(name=name, components=components, location=SourceLocation(file=str(self.stacks_file), line=line)))
+
+    def _report_orphan_files(self) -> None:
+        listed = {Path(component.file).resolve() for component in self.components}
+        for component_type in COMPONENT_TYPES:
+            directory = self.root / component_directory(component_type)
+            if not directory.is_dir() or directory.is_symlink():
+                continue
+            for file in sorted(directory.rglob("*.yaml")):
+                try:
+                    resolved = file.resolve()
+                except OSError:
+                    continue
+                if resolved not in listed and not self._is_listed_elsewhere(component_type, directory, file):
+                    self._warning(
+                        "orphan-file",
+                        f"{file} is not listed under '{component_type}' in {self.stacks_file}; it is not migrated",
+                        "Register the component in ZenML 0.13 first, or delete the stray file.",
+                        file=file,
+                    )
+
+    def _is_listed_elsewhere(self, component_type: str, directory: Path, file: Path) -> bool:
+        # A component skipped because of an error was reported already.
+        name = file.relative_to(directory).as_posix()[: -len(".yaml")]
+        return any(d.entity == name for d in self.diagnostics)
+
+
+def _file_diagnostic(error: YamlFileError, file: Path, entity: str | None = None) -> Diagnostic:
+    return Diagnostic(
+        severity=Severity.ERROR,
+        code=error.code,
+        message=error.message,
+        hint=error.hint,
+        location=SourceLocation(file=str(file), line=error.line),
+        entity=entity,
+    )

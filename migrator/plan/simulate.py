@@ -1,0 +1,107 @@
+"""Compute, without I/O, the snapshot a target would have after a plan is applied."""
+
+import hashlib
+
+from migrator.plan.models import (
+    Action,
+    EntityKind,
+    EntityRef,
+    Operation,
+    Plan,
+    TargetComponent,
+    TargetFlavor,
+    TargetProject,
+    TargetSnapshot,
+    TargetStack,
+    TargetUser,
+)
+
+
+def planned_id(plan: Plan, key: str) -> str:
+    """Return a stable stand-in id for an entity the plan creates."""
+    return hashlib.sha256(f"{plan.profile_path}\0{plan.project}\0{key}".encode()).hexdigest()[:32]
+
+
+def simulate_apply(plan: Plan, snapshot: TargetSnapshot) -> TargetSnapshot:
+    """Return `snapshot` as it would be after applying every create and update of `plan`.
+
+    A plan with errors and without --ignore-errors is not applied, so the
+    snapshot comes back unchanged, as from a real apply.
+    """
+    if plan.has_errors and not plan.options.ignore_errors:
+        return snapshot
+    ids: dict[str, str] = {}
+    projects = list(snapshot.projects)
+    users = list(snapshot.users)
+    flavors = list(snapshot.flavors)
+    components = list(snapshot.components)
+    stacks = list(snapshot.stacks)
+
+    def resolve(ref: EntityRef | None) -> str | None:
+        if ref is None:
+            return None
+        return ref.id if ref.id is not None else ids[ref.key or ""]
+
+    for action in plan.actions:
+        if action.operation is Operation.CREATE:
+            ids[action.key] = planned_id(plan, action.key)
+            entity_id = ids[action.key]
+        elif action.operation is Operation.UPDATE:
+            entity_id = action.target_id or ""
+        else:
+            continue
+        if action.kind is EntityKind.PROJECT:
+            projects.append(TargetProject(id=entity_id, name=action.name, description=action.description or ""))
+        elif action.kind is EntityKind.USER:
+            users.append(TargetUser(id=entity_id, name=action.name))
+        elif action.kind is EntityKind.FLAVOR:
+            flavors = [f for f in flavors if f.id != entity_id]
+            flavors.append(_flavor(action, entity_id, resolve))
+        elif action.kind is EntityKind.STACK_COMPONENT:
+            components = [c for c in components if c.id != entity_id]
+            components.append(
+                TargetComponent(
+                    id=entity_id,
+                    project_id=resolve(action.project),
+                    user_id=resolve(action.user),
+                    name=action.name,
+                    type=action.component_type or "",
+                    flavor=action.flavor or "",
+                    configuration=dict(action.configuration or {}),
+                )
+            )
+        elif action.kind is EntityKind.STACK:
+            stacks = [s for s in stacks if s.id != entity_id]
+            component_ids = tuple(sorted(resolve(ref) or "" for ref in (action.components or {}).values()))
+            stacks.append(
+                TargetStack(
+                    id=entity_id,
+                    project_id=resolve(action.project),
+                    user_id=resolve(action.user),
+                    name=action.name,
+                    component_ids=component_ids,
+                )
+            )
+    return snapshot.model_copy(
+        update={
+            "initialized": True,
+            "projects": tuple(projects),
+            "users": tuple(users),
+            "flavors": tuple(flavors),
+            "components": tuple(components),
+            "stacks": tuple(stacks),
+        }
+    )
+
+
+def _flavor(action: Action, entity_id: str, resolve) -> TargetFlavor:  # type: ignore[no-untyped-def]
+    return TargetFlavor(
+        id=entity_id,
+        project_id=resolve(action.project),
+        user_id=resolve(action.user),
+        name=action.name,
+        type=action.component_type or "",
+        source=action.source or "",
+        integration=action.integration,
+        config_schema=action.config_schema or "",
+    )
