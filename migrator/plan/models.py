@@ -133,6 +133,7 @@ class Action(_Model):
     project: EntityRef | None = None
     user: EntityRef | None = None
     components: dict[str, EntityRef] | None = Field(default=None, description="A stack's components by type.")
+    component_names: dict[str, str] | None = Field(default=None, description="Target names of a stack's components by type.")
     target_id: str | None = Field(default=None, description="Id of the stored entity this action updates or matches.")
     reason: str
     warnings: tuple[str, ...] = ()

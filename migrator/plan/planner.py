@@ -185,6 +185,7 @@ class _Planner:
                     operation=Operation.CREATE,
                     name=DEFAULT_NAME,
                     components=dict(refs),
+                    component_names={component_type: DEFAULT_NAME for component_type in refs},
                     project=self.project_ref,
                     user=self.user_ref,
                     reason="default stack of the user in the project, as ZenML 0.20 creates it",
@@ -397,6 +398,11 @@ class _Planner:
                 continue
             self.actions.append(self._plan_stack(project_id, stack, refs, known))
 
+    def _target_component_name(self, component_type: str, name: str) -> str:
+        if component_type in DEFAULT_COMPONENT_TYPES and name == DEFAULT_NAME:
+            return DEFAULT_NAME
+        return self.options.prefix + name
+
     def _note_default_stack(self, stack: LegacyStack) -> None:
         extra = {
             component_type: name
@@ -418,6 +424,7 @@ class _Planner:
     ) -> Action:
         name = self.options.prefix + stack.name
         components: dict[str, EntityRef] = {}
+        names: dict[str, str] = {}
         problems: list[str] = []
         for component_type, component_name in stack.components.items():
             if component_type == "metadata_store":
@@ -425,6 +432,7 @@ class _Planner:
             ref = refs.get((component_type, component_name))
             if ref is not None:
                 components[component_type] = ref
+                names[component_type] = self._target_component_name(component_type, component_name)
             elif (component_type, component_name) in known or (component_type, component_name) in refs:
                 problems.append(f"its {component_type} '{component_name}' cannot be migrated")
             else:
@@ -435,6 +443,7 @@ class _Planner:
             "name": name,
             "legacy_name": stack.name,
             "components": components,
+            "component_names": names,
             "project": self.project_ref,
             "user": self.user_ref,
             "location": stack.location,

@@ -1,0 +1,231 @@
+"""The `zenml-migrate` command line: wires options to the readers, planner, stores and renderers.
+
+Exit status: 0 when everything was done, 1 when some entity failed or was
+not applied, 2 for bad usage, unreadable input or an unreachable store.
+"""
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+
+from migrator import __version__
+from migrator.errors import MigratorError, UsageError
+from migrator.legacy import LegacyConfigDir, LegacyProfile, read_profiles
+from migrator.plan import MigrationOptions, Plan, plan_migration, simulate_apply
+from migrator.report import MigrationRecord, build_report, print_plan, print_profile_listing, print_summary, profile_listing_json
+from migrator.stores import open_store, resolve_target
+from migrator.stores.target import zenml_config_dir
+
+log = logging.getLogger("migrator")
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _configure_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = RichHandler(console=_console(stderr=True), show_time=False, show_path=False)
+    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zenml-migrate")
+@click.option("-v", "--verbose", count=True, help="Log progress to stderr; repeat for debug output.")
+@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks of unexpected errors.")
+@click.pass_context
+def cli(context: click.Context, verbose: int, debug: bool) -> None:
+    """Move stacks, stack components and flavors of ZenML 0.13 profiles into a ZenML 0.20 store."""
+    _configure_logging(verbose)
+    context.obj = {"debug": debug}
+
+
+@cli.group()
+def profile() -> None:
+    """Find and migrate legacy ZenML 0.13 profiles."""
+
+
+@profile.command("list")
+@click.option(
+    "--path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Config dir or profile dir to search. Default: ZENML_CONFIG_PATH, else the user config dir of ZenML.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the listing as JSON.")
+def list_profiles(path: Path | None, as_json: bool) -> None:
+    """List legacy profiles with their store type, active stack, counts and problems."""
+    found = read_profiles(path or zenml_config_dir())
+    if as_json:
+        click.echo(json.dumps(profile_listing_json(found), indent=2, ensure_ascii=False))
+    else:
+        print_profile_listing(_console(), found)
+
+
+@profile.command("migrate")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--store", "store_url", default=None, help="Target store URL, such as sqlite:///PATH. Default: the store of the ZenML 0.20 config dir.")
+@click.option("--prefix", default="", help="Prefix for the names of migrated stacks, stack components and custom flavors.")
+@click.option("--project", default=None, help="Project to migrate into; created with a default stack when missing. Default: the active project.")
+@click.option("--user", default=None, help="User who owns what is migrated. Default: the active user (default).")
+@click.option("--overwrite", is_flag=True, help="Update existing stacks, stack components and flavors of the same name.")
+@click.option("--ignore-errors", is_flag=True, help="Skip entities that conflict or fail and migrate the rest.")
+@click.option("--skip-validation", is_flag=True, help="Store stack component configurations even when they are invalid.")
+@click.option("--stacks", "only_stacks", is_flag=True, help="Migrate stacks and stack components (with --flavors: both).")
+@click.option("--flavors", "only_flavors", is_flag=True, help="Migrate custom flavors (with --stacks: both).")
+@click.option("--all", "all_profiles", is_flag=True, help="Migrate every profile found at PATH, one after the other.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the plan and its outcome as JSON to this file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report to stdout instead of tables.")
+def migrate(
+    path: Path,
+    store_url: str | None,
+    prefix: str,
+    project: str | None,
+    user: str | None,
+    overwrite: bool,
+    ignore_errors: bool,
+    skip_validation: bool,
+    only_stacks: bool,
+    only_flavors: bool,
+    all_profiles: bool,
+    dry_run: bool,
+    report_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Migrate the legacy profile at PATH into a ZenML 0.20 store: plan first, then apply atomically."""
+    if project is not None and not project.strip():
+        raise UsageError("--project needs a non-empty project name.")
+    options = MigrationOptions(
+        prefix=prefix,
+        project=project,
+        user=user,
+        overwrite=overwrite,
+        ignore_errors=ignore_errors,
+        skip_validation=skip_validation,
+        stacks=only_stacks or not only_flavors,
+        flavors=only_flavors or not only_stacks,
+    )
+    found = read_profiles(path)
+    profiles = _select_profiles(found, all_profiles)
+    target = resolve_target(store_url)
+    console = _console(stderr=as_json)
+
+    records: list[MigrationRecord] = []
+    with open_store(target, user=user or "default") as store:
+        snapshot = store.snapshot()
+        for legacy in profiles:
+            plan = plan_migration(legacy, options, snapshot)
+            if dry_run:
+                record = MigrationRecord(plan, "dry-run", "Dry run, nothing written")
+                snapshot = simulate_apply(plan, snapshot)
+            elif plan.has_errors and not options.ignore_errors:
+                record = MigrationRecord(plan, "not-applied", "Not applied because of the errors below; fix them or use --ignore-errors")
+            elif not plan.writes:
+                record = MigrationRecord(plan, "nothing-to-do", "Nothing to write")
+            else:
+                outcome = store.apply(plan, snapshot)
+                record = MigrationRecord(plan, "applied", f"Applied to {store.display_url}")
+                log.info("Profile %s: %s", legacy.name, outcome.message)
+                snapshot = store.snapshot()
+            records.append(record)
+            if not as_json:
+                print_plan(console, record, dry_run=dry_run)
+    if not as_json:
+        print_summary(console, records, dry_run=dry_run)
+
+    exit_code = EXIT_FAILED if any(_failed(record.plan) for record in records) else EXIT_OK
+    report = build_report(records, target=store.display_url, dry_run=dry_run, exit_code=exit_code)
+    if report_file is not None:
+        _write_report(report_file, report)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    sys.exit(exit_code)
+
+
+def _failed(plan: Plan) -> bool:
+    return plan.has_errors
+
+
+def _select_profiles(found: LegacyConfigDir, all_profiles: bool) -> list[LegacyProfile]:
+    """Pick the profiles to migrate, refusing an ambiguous PATH."""
+    rest = [p for p in found.profiles if p.store_type == "rest"]
+    for profile in rest:
+        log.warning("Skipping profile %s: its stacks live on the ZenML 0.13 server %s", profile.name, profile.store_url)
+    candidates = [p for p in found.profiles if p.store_type != "rest"]
+    if found.kind == "profile_dir":
+        if not candidates:
+            raise UsageError(_rest_message(rest[0]) if rest else f"No legacy profile found at {found.path}.")
+        return candidates
+    with_content = [p for p in candidates if not p.holds_only_defaults or p.has_errors]
+    if all_profiles:
+        if not candidates:
+            raise UsageError(f"No legacy profile with local data found at {found.path}.")
+        return candidates
+    if len(with_content) == 1:
+        return with_content
+    if not with_content:
+        if len(candidates) == 1:
+            return candidates
+        if rest and not candidates:
+            raise UsageError(_rest_message(rest[0]))
+        raise UsageError(f"The profiles at {found.path} hold only the default stack and components; there is nothing to migrate.")
+    listing = "\n".join(f"  {p.name}: {p.path}" for p in with_content)
+    raise UsageError(
+        f"Found {len(with_content)} profiles with stacks at {found.path}:\n{listing}\n"
+        "Give the path of one profile dir, or add --all to migrate each of them in turn."
+    )
+
+
+def _rest_message(profile: LegacyProfile) -> str:
+    return (
+        f"Profile '{profile.name}' keeps its stacks on the ZenML 0.13 server at {profile.store_url}, not on this machine. "
+        "Migrate it from a machine that can reach that server."
+    )
+
+
+def _write_report(path: Path, report: dict[str, Any]) -> None:
+    try:
+        path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"Cannot write the report {path}: {error.strerror}.") from None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line and turn every expected error into a message and an exit status."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="zenml-migrate", standalone_mode=False)
+    except click.exceptions.Exit as stop:
+        sys.exit(stop.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_USAGE)
+    except MigratorError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted; an apply in progress was rolled back.", err=True)
+        sys.exit(EXIT_USAGE)
+    except Exception as error:  # noqa: BLE001 - the last line of defence against a traceback
+        if debug:
+            raise
+        click.echo(
+            f"Internal error: {type(error).__name__}: {error}. Nothing was committed unless a profile was reported "
+            "as applied. Run again with --debug for the traceback and report it.",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)

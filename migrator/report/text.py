@@ -1,0 +1,120 @@
+"""Rich text renderers for people: plan tables, summaries and profile listings."""
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from migrator.legacy.models import Diagnostic, LegacyConfigDir, Severity
+from migrator.plan.models import Operation
+from migrator.report.json_report import MigrationRecord, profile_counts
+
+_OPERATION_STYLES = {
+    Operation.CREATE: "green",
+    Operation.UPDATE: "yellow",
+    Operation.UNCHANGED: "dim",
+    Operation.SKIP: "magenta",
+    Operation.ERROR: "bold red",
+}
+_SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def summary_line(counts: dict[str, int], *, dry_run: bool) -> str:
+    verb = "would be " if dry_run else ""
+    return (
+        f"{counts['create']} {verb}created, {counts['update']} {verb}updated, {counts['unchanged']} unchanged, "
+        f"{counts['skip']} skipped, {counts['errors']} errors, {counts['warnings']} warnings"
+    )
+
+
+def print_diagnostic(console: Console, diagnostic: Diagnostic) -> None:
+    style = _SEVERITY_STYLES[diagnostic.severity]
+    console.print(
+        f"[{style}]{diagnostic.severity.value}[/]: {escape(diagnostic.message)}\n    [dim]fix:[/] {escape(diagnostic.hint)}",
+        highlight=False,
+    )
+
+
+def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> None:
+    """Print one profile's plan as a table of actions, then its notes, problems and summary."""
+    plan = record.plan
+    console.print(
+        f"[bold]Profile '{escape(plan.profile)}'[/] ({escape(plan.profile_path)}) into project "
+        f"'{escape(plan.project)}' as user '{escape(plan.user)}'",
+        highlight=False,
+    )
+    if plan.actions:
+        table = Table(show_lines=False, expand=False)
+        for column in ("action", "kind", "name", "type / components", "flavor", "reason"):
+            table.add_column(column, overflow="fold")
+        for action in plan.actions:
+            detail = action.component_type or ""
+            if action.component_names:
+                detail = ", ".join(f"{t}: {n}" for t, n in sorted(action.component_names.items()))
+            reason = action.reason
+            if action.warnings:
+                reason += "".join(f"\n[yellow]warning:[/] {escape(w)}" for w in action.warnings)
+            style = _OPERATION_STYLES[action.operation]
+            table.add_row(
+                f"[{style}]{action.operation.value}[/]",
+                action.kind.value.replace("_", " "),
+                escape(action.name),
+                escape(detail),
+                escape(action.flavor or ""),
+                reason if action.warnings else escape(reason),
+            )
+        console.print(table)
+    for note in plan.notes:
+        console.print(f"[cyan]note[/]: {escape(note.message)}", highlight=False)
+    for diagnostic in plan.diagnostics:
+        print_diagnostic(console, diagnostic)
+    console.print(f"{escape(record.message)}: {summary_line(plan.counts(), dry_run=dry_run)}", highlight=False)
+
+
+def print_summary(console: Console, records: list[MigrationRecord], *, dry_run: bool) -> None:
+    if len(records) < 2:
+        return
+    totals: dict[str, int] = {}
+    for record in records:
+        for key, value in record.plan.counts().items():
+            totals[key] = totals.get(key, 0) + value
+    console.print(f"[bold]All {len(records)} profiles[/]: {summary_line(totals, dry_run=dry_run)}", highlight=False)
+
+
+def print_profile_listing(console: Console, found: LegacyConfigDir) -> None:
+    """Print one row per profile with its store type, active stack, counts and problems."""
+    table = Table(title=f"Legacy ZenML profiles in {escape(found.path)}", expand=False)
+    for column in ("profile", "path", "store", "active stack", "stacks", "stack components", "flavors", "problems"):
+        table.add_column(column, overflow="fold")
+    for profile in found.profiles:
+        counts = profile_counts(profile)
+        errors = sum(1 for d in profile.diagnostics if d.severity is Severity.ERROR)
+        warnings = sum(1 for d in profile.diagnostics if d.severity is Severity.WARNING)
+        problems = []
+        if errors:
+            problems.append(f"[red]{errors} errors[/]")
+        if warnings:
+            problems.append(f"[yellow]{warnings} warnings[/]")
+        name = escape(profile.name)
+        if profile.is_activated:
+            name += " [bold](activated)[/]"
+        if profile.holds_only_defaults and profile.store_type == "local":
+            name += " [dim](defaults only)[/]"
+        store = profile.store_type if profile.store_type != "rest" else f"rest: {profile.store_url}"
+        table.add_row(
+            name,
+            escape(profile.path),
+            escape(store),
+            escape(profile.active_stack or ""),
+            str(counts["stacks"]),
+            str(counts["stack_components"]),
+            str(counts["flavors"]),
+            ", ".join(problems) or "none",
+        )
+    console.print(table)
+    for diagnostic in found.diagnostics:
+        print_diagnostic(console, diagnostic)
+    for profile in found.profiles:
+        for diagnostic in profile.diagnostics:
+            print_diagnostic(console, diagnostic)
+    if not found.profiles:
+        console.print("No legacy profiles found.")
