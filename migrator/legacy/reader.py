@@ -245,6 +245,7 @@ def read_profile_dir(
     is_activated: bool = False,
 ) -> LegacyProfile:
     """Read one profile dir: a YAML store (`stacks.yaml`) or a SQL store (`zenml.db`)."""
+    path = Path(path)
     profile_name = name if name is not None else path.name
     common: dict[str, Any] = {
         "name": profile_name,

@@ -1,0 +1,97 @@
+"""Shared test helpers: fixture paths, tree hashing, the CLI run in-process, table dumps."""
+
+import hashlib
+import os
+import sqlite3
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures" / "real-0.13.2"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Genuine ZenML 0.13.2 config dirs and the YAML profiles in them that hold more than the defaults.
+LOCAL_PROFILES = {
+    "custom-flavor": ["custom"],
+    "many-stacks": ["default"],
+    "multi-profile": ["default", "prod"],
+    "multi-stack": ["production"],
+    "odd-names": ["default", "équipe β"],
+}
+ALL_CASES = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
+
+
+def tree_digest(root: Path) -> str:
+    """Hash every path, mode and file content under `root`."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        stat = path.lstat()
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + oct(stat.st_mode).encode())
+        if path.is_file() and not path.is_symlink():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def dump_tables(db: Path) -> dict[str, list[tuple]]:
+    """Return every row of every table of a SQLite file, sorted, for before/after comparisons."""
+    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        return {name: sorted(connection.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr) for name in names}
+    finally:
+        connection.close()
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Run `zenml-migrate` in-process with a private ZENML_CONFIG_PATH; return its exit code and output."""
+    monkeypatch.setenv("ZENML_CONFIG_PATH", str(tmp_path / "zenml-config"))
+    monkeypatch.setenv("COLUMNS", "200")
+    from migrator.cli import main
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 2
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> tuple[str, Path]:
+    db = tmp_path / "zenml.db"
+    return f"sqlite:///{db}", db
+
+
+@pytest.fixture
+def legacy_copy(tmp_path: Path):
+    """Copy a genuine fixture case into a scratch dir that a test may break."""
+    import shutil
+
+    def copy(case: str) -> Path:
+        target = tmp_path / "legacy" / case
+        shutil.copytree(FIXTURES / case, target)
+        for path in [target, *target.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        return target
+
+    return copy

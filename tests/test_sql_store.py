@@ -1,0 +1,163 @@
+"""The SQL store writer on real SQLite files: schema, rows, idempotence and atomicity."""
+
+import base64
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, LOCAL_PROFILES, dump_tables
+
+from migrator.errors import ApplyError, StoreSchemaError
+from migrator.legacy import read_profile_dir, read_profiles
+from migrator.plan import MigrationOptions, plan_migration
+from migrator.stores import SqlStore
+from migrator.stores.sql_schema import metadata
+
+REFERENCE_SCHEMA = Path(__file__).parent / "data" / "zenml-0.20.5-sqlite-schema.sql"
+PRODUCTION = FIXTURES / "multi-stack" / "profiles" / "production"
+
+
+def migrate(db: Path, profile_dir: Path, options: MigrationOptions | None = None):
+    store = SqlStore(f"sqlite:///{db}")
+    try:
+        snapshot = store.snapshot()
+        plan = plan_migration(read_profile_dir(profile_dir), options or MigrationOptions(), snapshot)
+        outcome = store.apply(plan, snapshot)
+        return plan, outcome
+    finally:
+        store.close()
+
+
+def zenml_tables(sql: str) -> dict[str, str]:
+    statements = [s.strip() for s in sql.split(";\n") if s.strip().startswith("CREATE TABLE")]
+    return {re.match(r"CREATE TABLE (\w+)", s).group(1): s.rstrip(";") for s in statements if re.match(r"CREATE TABLE \w+schema ", s)}
+
+
+def test_schema_matches_zenml_0205(tmp_path: Path) -> None:
+    db = tmp_path / "schema.db"
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{db}")
+    metadata.create_all(engine)
+    engine.dispose()
+    ours = dict(sqlite3.connect(db).execute("SELECT name, sql FROM sqlite_master WHERE type='table'").fetchall())
+    reference = zenml_tables(REFERENCE_SCHEMA.read_text())
+    assert len(reference) == 17
+    assert ours == reference
+
+
+def test_rows_look_like_zenml_rows(tmp_path: Path) -> None:
+    db = tmp_path / "zenml.db"
+    migrate(db, PRODUCTION)
+    connection = sqlite3.connect(db)
+    (user,) = connection.execute("SELECT id, name, password, active, typeof(created), created FROM userschema").fetchall()
+    assert re.fullmatch(r"[0-9a-f]{32}", user[0])
+    assert user[2].startswith("$2b$12$")
+    assert user[3] == 1
+    assert user[4] == "text"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", user[5])
+    configuration, kind = connection.execute(
+        "SELECT configuration, typeof(configuration) FROM stackcomponentschema WHERE name = 's3_minio'"
+    ).fetchone()
+    assert kind == "blob"
+    assert json.loads(base64.b64decode(configuration)) == {
+        "authentication_secret": "minio_creds",
+        "client_kwargs": {"endpoint_url": "http://minio.acme.internal:9000"},
+        "path": "s3://zenml-minio",
+    }
+    defaults = connection.execute(
+        "SELECT type, flavor, configuration FROM stackcomponentschema WHERE name = 'default' ORDER BY type"
+    ).fetchall()
+    assert defaults == [("artifact_store", "local", b"e30="), ("orchestrator", "local", b"e30=")]
+    links = connection.execute(
+        "SELECT count(*) FROM stackcompositionschema JOIN stackschema ON stack_id = stackschema.id WHERE stackschema.name = 'aws_prod'"
+    ).fetchone()
+    assert links == (7,)
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "MLMDEnv" not in tables and "Artifact" not in tables
+
+
+@pytest.mark.parametrize(
+    "case,profile", [(case, name) for case, names in sorted(LOCAL_PROFILES.items()) for name in names]
+)
+def test_every_fixture_profile_migrates_and_reruns_unchanged(tmp_path: Path, case: str, profile: str) -> None:
+    db = tmp_path / "zenml.db"
+    found = read_profiles(FIXTURES / case)
+    profile_dir = Path(next(p.path for p in found.profiles if p.name == profile))
+    plan, outcome = migrate(db, profile_dir)
+    assert not plan.has_errors, [a.reason for a in plan.actions if a.operation.value == "error"]
+    assert outcome.applied
+    before = dump_tables(db)
+    again, outcome = migrate(db, profile_dir)
+    assert {a.operation.value for a in again.actions} == {"unchanged"}
+    assert outcome.rows_written == 0
+    assert dump_tables(db) == before
+
+
+def test_injected_failure_leaves_store_unchanged(tmp_path: Path) -> None:
+    db = tmp_path / "zenml.db"
+    migrate(db, FIXTURES / "odd-names" / "profiles" / "default")
+    before = db.read_bytes()
+    for fail_after in range(0, 3):  # the plan writes components, stacks and stack links: 3 statements
+        store = SqlStore(f"sqlite:///{db}")
+        snapshot = store.snapshot()
+        plan = plan_migration(read_profile_dir(PRODUCTION), MigrationOptions(), snapshot)
+        store.fail_after_statements = fail_after
+        with pytest.raises(ApplyError, match="nothing was written"):
+            store.apply(plan, snapshot)
+        store.close()
+        assert db.read_bytes() == before
+
+
+def test_injected_failure_on_new_file_leaves_no_tables(tmp_path: Path) -> None:
+    db = tmp_path / "zenml.db"
+    store = SqlStore(f"sqlite:///{db}")
+    snapshot = store.snapshot()
+    assert not db.exists()
+    plan = plan_migration(read_profile_dir(PRODUCTION), MigrationOptions(), snapshot)
+    store.fail_after_statements = 2
+    with pytest.raises(ApplyError):
+        store.apply(plan, snapshot)
+    store.close()
+    assert dump_tables(db) == {}
+
+
+def test_store_changed_after_planning(tmp_path: Path) -> None:
+    db = tmp_path / "zenml.db"
+    store = SqlStore(f"sqlite:///{db}")
+    snapshot = store.snapshot()
+    plan = plan_migration(read_profile_dir(PRODUCTION), MigrationOptions(), snapshot)
+    migrate(db, FIXTURES / "odd-names" / "profiles" / "default")
+    before = dump_tables(db)
+    with pytest.raises(ApplyError, match="changed after the plan was made"):
+        store.apply(plan, snapshot)
+    store.close()
+    assert dump_tables(db) == before
+
+
+def test_foreign_database_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "other.db"
+    connection = sqlite3.connect(db)
+    connection.execute("CREATE TABLE stackschema (id TEXT)")
+    connection.commit()
+    connection.close()
+    with pytest.raises(StoreSchemaError, match="missing the ZenML 0.20 tables"):
+        SqlStore(f"sqlite:///{db}").snapshot()
+
+
+def test_overwrite_updates_in_place(tmp_path: Path, legacy_copy) -> None:
+    root = legacy_copy("multi-stack") / "profiles" / "production"
+    db = tmp_path / "zenml.db"
+    migrate(db, root)
+    (root / "artifact_stores" / "s3_artifacts.yaml").write_text(
+        "name: s3_artifacts\npath: s3://moved\nuuid: 62bc37d0-0c5e-41f1-bc45-25763f248f59\n"
+    )
+    plan, outcome = migrate(db, root)
+    assert not outcome.applied and plan.has_errors
+    plan, outcome = migrate(db, root, MigrationOptions(overwrite=True))
+    assert [a.name for a in plan.actions if a.operation.value == "update"] == ["s3_artifacts"]
+    connection = sqlite3.connect(db)
+    rows = connection.execute("SELECT configuration FROM stackcomponentschema WHERE name = 's3_artifacts'").fetchall()
+    assert [json.loads(base64.b64decode(r[0])) for r in rows] == [{"path": "s3://moved"}]
