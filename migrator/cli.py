@@ -118,6 +118,9 @@ def migrate(
     )
     found = read_profiles(path)
     profiles = _select_profiles(found, all_profiles)
+    if not profiles:
+        click.echo(f"Nothing to migrate: the profiles at {found.path} hold only the default stack and stack components.")
+        sys.exit(EXIT_OK)
     target = resolve_target(store_url)
     console = _console(stderr=as_json)
 
@@ -175,14 +178,12 @@ def _select_profiles(found: LegacyConfigDir, all_profiles: bool) -> list[LegacyP
     if len(with_content) == 1:
         return with_content
     if not with_content:
-        if len(candidates) == 1:
-            return candidates
         if rest and not candidates:
             raise UsageError(_rest_message(rest[0]))
-        raise UsageError(f"The profiles at {found.path} hold only the default stack and components; there is nothing to migrate.")
+        return []
     listing = "\n".join(f"  {p.name}: {p.path}" for p in with_content)
     raise UsageError(
-        f"Found {len(with_content)} profiles with stacks at {found.path}:\n{listing}\n"
+        f"Found {len(with_content)} profiles to migrate at {found.path}:\n{listing}\n"
         "Give the path of one profile dir, or add --all to migrate each of them in turn."
     )
 

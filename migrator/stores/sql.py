@@ -87,11 +87,16 @@ class SqlStore:
 
     `url` is a SQLAlchemy URL: `sqlite:////abs/path/zenml.db` or
     `mysql+pymysql://user:password@host:port/database`. A SQLite file that
-    does not exist yet is created by the first apply, never by a snapshot.
+    does not exist yet is created by the first apply, never by a snapshot;
+    with `create_directories`, that apply also creates its missing parent
+    directories, as ZenML does for its default store.
     """
 
-    def __init__(self, url: str, *, active_project: str = "default", active_user: str = "default") -> None:
+    def __init__(
+        self, url: str, *, active_project: str = "default", active_user: str = "default", create_directories: bool = False
+    ) -> None:
         self.url = make_url(url)
+        self.create_directories = create_directories
         self.active_project = active_project
         self.active_user = active_user
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
@@ -117,6 +122,8 @@ class SqlStore:
             return self._engine
         if self.is_sqlite:
             path = self.sqlite_path
+            if path is not None and self.create_directories:
+                path.parent.mkdir(parents=True, exist_ok=True)
             if path is not None and not path.parent.is_dir():
                 raise StoreUnavailable(f"Cannot create the SQLite store {path}: directory {path.parent} does not exist.")
             engine = create_engine(self.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})

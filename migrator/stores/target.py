@@ -31,6 +31,7 @@ class StoreTarget:
     kind: str  # "sql" or "rest"
     origin: str
     active_project: str = "default"
+    create_directories: bool = False
 
 
 def zenml_config_dir() -> Path:
@@ -57,7 +58,13 @@ def resolve_target(store: str | None, config_dir: Path | None = None) -> StoreTa
         kind = "rest" if section.get("type") == "rest" else "sql"
         return StoreTarget(url=normalize_store_url(url), kind=kind, origin=str(directory / "config.yaml"), active_project=active_project)
     path = directory / DEFAULT_STORE_RELATIVE_PATH
-    return StoreTarget(url=f"sqlite:///{path.absolute()}", kind="sql", origin=f"default store of {directory}", active_project=active_project)
+    return StoreTarget(
+        url=f"sqlite:///{path.absolute()}",
+        kind="sql",
+        origin=f"default store of {directory}",
+        active_project=active_project,
+        create_directories=True,
+    )
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -106,7 +113,9 @@ def open_store(target: StoreTarget | str, *, user: str = "default") -> Iterator[
     if target.kind == "rest":
         # NOTE: migrating into a ZenML server over REST is not implemented yet.
         raise UsageError(f"Migrating into a ZenML server ({target.url}) is not supported yet. Use a SQL store URL.")
-    store = SqlStore(target.url, active_project=target.active_project, active_user=user)
+    store = SqlStore(
+        target.url, active_project=target.active_project, active_user=user, create_directories=target.create_directories
+    )
     try:
         yield store
     finally:
