@@ -21,6 +21,14 @@ LOCAL_PROFILES = {
     "multi-stack": ["production"],
     "odd-names": ["default", "équipe β"],
 }
+# What ZenML 0.20 cannot hold: a 134-character component name (names have at most 128)
+# and the stack that uses it.
+EXPECTED_ERRORS = {
+    ("odd-names", "default"): {
+        "orchestrator with a very long name that a user typed because they wanted to describe its purpose in full détail, version two point one",
+        "long names stack",
+    },
+}
 ALL_CASES = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
 
 
@@ -95,3 +103,20 @@ def legacy_copy(tmp_path: Path):
         return target
 
     return copy
+
+
+@pytest.fixture(scope="session")
+def oracle_python_path() -> Path:
+    """The Python of the real ZenML 0.20.5 environment, built on first use.
+
+    Tests that need it skip with the reason when it cannot be built, except
+    where ZENML_MIGRATE_REQUIRE_ORACLE=1 (CI), where they fail instead.
+    """
+    from oracle.harness import OracleUnavailable, oracle_python
+
+    try:
+        return oracle_python()
+    except OracleUnavailable as error:
+        if os.environ.get("ZENML_MIGRATE_REQUIRE_ORACLE") == "1":
+            pytest.fail(f"ZenML 0.20.5 environment required but unavailable: {error.reason}")
+        pytest.skip(f"ZenML 0.20.5 environment unavailable: {error.reason}")

@@ -9,6 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from migrator.legacy.models import Diagnostic, SourceLocation
 
 DEFAULT_NAME = "default"
+# ZenML 0.20.5 rejects longer names of stacks, stack components and projects
+# (MODEL_NAME_FIELD_MAX_LENGTH in zenml/models/constants.py), and longer
+# project descriptions.
+MAX_NAME_LENGTH = 128
+MAX_DESCRIPTION_LENGTH = 300
 # Legacy components of these types named `default` map to the target project's own defaults.
 DEFAULT_COMPONENT_TYPES: tuple[str, ...] = ("orchestrator", "artifact_store")
 

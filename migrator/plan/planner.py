@@ -17,6 +17,8 @@ from migrator.plan.conversion import ConvertedConfiguration, convert_component
 from migrator.plan.models import (
     DEFAULT_COMPONENT_TYPES,
     DEFAULT_NAME,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
     Action,
     EntityKind,
     EntityRef,
@@ -137,6 +139,8 @@ class _Planner:
         if existing is not None:
             return EntityRef(id=existing.id), existing.name, existing.id
         key = f"project:{name}"
+        if len(name) > MAX_NAME_LENGTH:
+            raise UsageError(f"Project name '{name[:40]}...' is {len(name)} characters long; ZenML 0.20 allows at most {MAX_NAME_LENGTH}.")
         if name != DEFAULT_NAME or not new_store:
             basename = os.path.basename(os.path.normpath(self.profile.path))
             self.actions.append(
@@ -145,7 +149,7 @@ class _Planner:
                     kind=EntityKind.PROJECT,
                     operation=Operation.CREATE,
                     name=name,
-                    description=f"Legacy profile migration for profile {basename}",
+                    description=f"Legacy profile migration for profile {basename}"[:MAX_DESCRIPTION_LENGTH],
                     reason="the project does not exist yet; it is created with a default stack, as ZenML 0.20 does",
                 )
             )
@@ -352,6 +356,8 @@ class _Planner:
                 ),
                 **base,
             )
+        if len(name) > MAX_NAME_LENGTH:
+            return Action(operation=Operation.ERROR, configuration=component.configuration, reason=_too_long(name), **base)
         converted = convert_component(component, custom=is_custom, skip_validation=self.options.skip_validation)
         base["configuration"] = converted.configuration
         if converted.errors:
@@ -448,6 +454,8 @@ class _Planner:
             "user": self.user_ref,
             "location": stack.location,
         }
+        if len(name) > MAX_NAME_LENGTH:
+            problems.append(_too_long(name))
         if not problems:
             missing = [t for t in DEFAULT_COMPONENT_TYPES if t not in components]
             if missing and not self.options.skip_validation:
@@ -461,6 +469,13 @@ class _Planner:
         if all(ref.id is not None for ref in components.values()) and planned_ids == existing.component_ids:
             return Action(operation=Operation.UNCHANGED, target_id=existing.id, reason="the stored stack has the same components", **base)
         return self._conflict(base, existing.id, f"stack '{name}'")
+
+
+def _too_long(name: str) -> str:
+    return (
+        f"the name is {len(name)} characters long and ZenML 0.20 allows at most {MAX_NAME_LENGTH}; "
+        "rename it with ZenML 0.13 first, or use a shorter --prefix"
+    )
 
 
 def _is_stock_default(component: LegacyComponent) -> bool:

@@ -1,0 +1,66 @@
+"""The real ZenML 0.20.5 reads back every genuine fixture that zenml-migrate wrote.
+
+For each fixture case, every local profile is migrated into one new SQLite
+store; then ZenML 0.20.5, through its own Client API, must list every migrated
+stack with its components, and every stack component with its type, flavor
+and configuration, exactly as planned.
+"""
+
+from pathlib import Path
+
+import pytest
+from conftest import EXPECTED_ERRORS, FIXTURES, LOCAL_PROFILES
+from oracle.harness import read_store
+
+from migrator.legacy import read_profiles
+from migrator.plan import EntityKind, MigrationOptions, Operation, plan_migration
+from migrator.stores import SqlStore
+
+pytestmark = pytest.mark.oracle
+
+
+def migrate_case(case: str, db: Path, options: MigrationOptions) -> list:
+    store = SqlStore(f"sqlite:///{db}")
+    plans = []
+    try:
+        for profile in read_profiles(FIXTURES / case).profiles:
+            if profile.name not in LOCAL_PROFILES[case]:
+                continue
+            expected_errors = EXPECTED_ERRORS.get((case, profile.name), set())
+            snapshot = store.snapshot()
+            plan = plan_migration(profile, options.model_copy(update={"ignore_errors": bool(expected_errors)}), snapshot)
+            assert {a.legacy_name for a in plan.actions if a.operation is Operation.ERROR} == expected_errors
+            store.apply(plan, snapshot)
+            plans.append(plan)
+    finally:
+        store.close()
+    return plans
+
+
+@pytest.mark.parametrize("case", sorted(LOCAL_PROFILES))
+@pytest.mark.parametrize("options", [MigrationOptions(), MigrationOptions(prefix="old_", project="legacy")], ids=["plain", "prefix-project"])
+def test_zenml_reads_what_we_wrote(oracle_python_path, tmp_path: Path, case: str, options: MigrationOptions) -> None:
+    db = tmp_path / "zenml.db"
+    plans = migrate_case(case, db, options)
+    stored = read_store(f"sqlite:///{db}", stable=True)
+
+    components = {(c["project"], c["type"], c["name"]): c for c in stored["components"]}
+    stacks = {(s["project"], s["name"]): s for s in stored["stacks"]}
+    flavors = {(f["project"], f["type"], f["name"]): f for f in stored["flavors"]}
+    for plan in plans:
+        for action in plan.actions:
+            if action.operation is not Operation.CREATE:
+                continue
+            if action.kind is EntityKind.STACK_COMPONENT:
+                component = components[(plan.project, action.component_type, action.name)]
+                assert component["flavor"] == action.flavor
+                assert component["configuration"] == action.configuration
+                assert component["user"] == "default"
+            elif action.kind is EntityKind.STACK:
+                stack = stacks[(plan.project, action.name)]
+                assert stack["components"] == action.component_names
+            elif action.kind is EntityKind.FLAVOR:
+                flavor = flavors[(plan.project, action.component_type, action.name)]
+                assert flavor["source"] == action.source
+    migrated_stacks = sum(1 for p in plans for a in p.actions if a.kind is EntityKind.STACK and a.legacy_name)
+    assert len(stored["stacks"]) >= migrated_stacks
