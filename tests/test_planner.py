@@ -198,3 +198,30 @@ def test_replanning_after_apply_is_unchanged(options: MigrationOptions, profiles
         assert not operations & {Operation.CREATE, Operation.UPDATE}
     if not last.has_errors and all(a.operation is not Operation.SKIP for a in last.actions):
         assert operations <= {Operation.UNCHANGED}
+
+
+def test_case_only_names_collide_on_case_insensitive_target(legacy_copy) -> None:
+    root = legacy_copy("multi-stack") / "profiles" / "production"
+    text = (root / "stacks.yaml").read_text().replace("    s3_minio: s3\n", "    s3_minio: s3\n    S3_Minio: s3\n", 1)
+    (root / "stacks.yaml").write_text(text)
+    (root / "artifact_stores" / "S3_Minio.yaml").write_text("name: S3_Minio\npath: s3://other\nuuid: 00000000-0000-0000-0000-000000000001\n")
+    profile = read_profile_dir(root)
+    sensitive = plan_migration(profile, MigrationOptions(), EMPTY)
+    assert not sensitive.has_errors
+    insensitive = plan_migration(profile, MigrationOptions(), EMPTY.model_copy(update={"names_case_insensitive": True}))
+    errors = {a.legacy_name: a.reason for a in insensitive.actions if a.operation is Operation.ERROR}
+    assert set(errors) == {"s3_minio", "S3_Minio", "aws_minio"}
+    assert "only in case" in errors["S3_Minio"]
+
+
+def test_case_insensitive_target_matches_existing_name() -> None:
+    after = simulate_apply(plan_migration(PRODUCTION, MigrationOptions(), EMPTY), EMPTY)
+    renamed = tuple(c.model_copy(update={"name": "S3_ARTIFACTS"}) if c.name == "s3_artifacts" else c for c in after.components)
+    insensitive = after.model_copy(update={"components": renamed, "names_case_insensitive": True})
+    plan = plan_migration(PRODUCTION, MigrationOptions(), insensitive)
+    s3 = next(a for a in plan.actions if a.legacy_name == "s3_artifacts")
+    assert s3.operation is Operation.ERROR
+    assert "stored as 'S3_ARTIFACTS'" in s3.reason
+    sensitive = after.model_copy(update={"components": renamed})
+    s3 = next(a for a in plan_migration(PRODUCTION, MigrationOptions(), sensitive).actions if a.legacy_name == "s3_artifacts")
+    assert s3.operation is Operation.CREATE

@@ -78,6 +78,7 @@ class _Planner:
 
     def plan(self) -> Plan:
         self.fold = self.snapshot.names_case_insensitive
+        self.case_collisions = self._case_collisions()
         self.project_ref, project_name, project_id = self._plan_project()
         self.user_ref, user_name = self._plan_user()
         self.defaults = self._plan_default_components(project_id)
@@ -95,6 +96,31 @@ class _Planner:
             actions=tuple(self.actions),
             notes=tuple(self.notes),
             diagnostics=tuple(self.profile.diagnostics),
+        )
+
+    def _case_collisions(self) -> set[tuple[str, str, str]]:
+        """Find legacy names of one kind and type that become equal when the target ignores case."""
+        if not self.fold:
+            return set()
+        groups: dict[tuple[str, str, str], list[str]] = {}
+        for flavor in self.profile.flavors:
+            groups.setdefault(("flavor", flavor.type, flavor.name.casefold()), []).append(flavor.name)
+        for component in self.profile.components:
+            groups.setdefault(("stack_component", component.type, component.name.casefold()), []).append(component.name)
+        for stack in self.profile.stacks:
+            groups.setdefault(("stack", "", stack.name.casefold()), []).append(stack.name)
+        return {(kind, kind_type, name) for (kind, kind_type, _), names in groups.items() if len(names) > 1 for name in names}
+
+    def _case_collision_reason(self, kind: str, kind_type: str, legacy_name: str) -> str | None:
+        if (kind, kind_type, legacy_name) not in self.case_collisions:
+            return None
+        others = sorted(
+            name for k, t, name in self.case_collisions if k == kind and t == kind_type and name != legacy_name and name.casefold() == legacy_name.casefold()
+        )
+        listed = ", ".join(f"'{name}'" for name in others)
+        return (
+            f"its name differs from {listed} of this profile only in case, and the target compares names "
+            "case-insensitively (MySQL); rename one of them with ZenML 0.13 first"
         )
 
     # -- users and projects ----------------------------------------------
@@ -273,13 +299,16 @@ class _Planner:
             "location": flavor.location,
             **wanted,
         }
+        collision = self._case_collision_reason("flavor", flavor.type, flavor.name)
+        if collision:
+            return Action(operation=Operation.ERROR, reason=collision, **base)
         existing = self._existing_flavor(project_id, flavor.type, name)
         if existing is None:
             return Action(operation=Operation.CREATE, reason="new custom flavor", warnings=(warning,), **base)
         stored = {"source": existing.source, "integration": existing.integration, "config_schema": existing.config_schema}
-        if stored == wanted:
+        if stored == wanted and existing.name == name:
             return Action(operation=Operation.UNCHANGED, target_id=existing.id, reason="the stored flavor is identical", **base)
-        return self._conflict(base, existing.id, f"flavor '{name}' ({flavor.type})", (warning,))
+        return self._conflict(base, existing.id, f"flavor '{name}' ({flavor.type})", (warning,), existing.name)
 
     # -- stack components ------------------------------------------------
 
@@ -358,6 +387,9 @@ class _Planner:
             )
         if len(name) > MAX_NAME_LENGTH:
             return Action(operation=Operation.ERROR, configuration=component.configuration, reason=_too_long(name), **base)
+        collision = self._case_collision_reason("stack_component", component.type, component.name)
+        if collision:
+            return Action(operation=Operation.ERROR, configuration=component.configuration, reason=collision, **base)
         converted = convert_component(component, custom=is_custom, skip_validation=self.options.skip_validation)
         base["configuration"] = converted.configuration
         if converted.errors:
@@ -365,7 +397,7 @@ class _Planner:
         existing = self._existing_component(project_id, component.type, name)
         if existing is None:
             return Action(operation=Operation.CREATE, reason="new stack component", warnings=converted.warnings, **base)
-        if existing.flavor == flavor and existing.configuration == converted.configuration:
+        if existing.name == name and existing.flavor == flavor and existing.configuration == converted.configuration:
             return Action(
                 operation=Operation.UNCHANGED,
                 target_id=existing.id,
@@ -373,9 +405,11 @@ class _Planner:
                 warnings=converted.warnings,
                 **base,
             )
-        return self._conflict(base, existing.id, f"{component.type} '{name}'", converted.warnings)
+        return self._conflict(base, existing.id, f"{component.type} '{name}'", converted.warnings, existing.name)
 
-    def _conflict(self, base: dict[str, Any], target_id: str, what: str, warnings: Iterable[str] = ()) -> Action:
+    def _conflict(self, base: dict[str, Any], target_id: str, what: str, warnings: Iterable[str] = (), stored_name: str | None = None) -> Action:
+        if stored_name is not None and stored_name != base["name"]:
+            what = f"{what} (stored as '{stored_name}'; the target compares names case-insensitively)"
         if self.options.overwrite:
             return Action(operation=Operation.UPDATE, target_id=target_id, reason=f"{what} exists and differs; --overwrite updates it", warnings=tuple(warnings), **base)
         if self.options.ignore_errors:
@@ -456,6 +490,9 @@ class _Planner:
         }
         if len(name) > MAX_NAME_LENGTH:
             problems.append(_too_long(name))
+        collision = self._case_collision_reason("stack", "", stack.name)
+        if collision:
+            problems.append(collision)
         if not problems:
             missing = [t for t in DEFAULT_COMPONENT_TYPES if t not in components]
             if missing and not self.options.skip_validation:
@@ -466,9 +503,10 @@ class _Planner:
         if existing is None:
             return Action(operation=Operation.CREATE, reason="new stack", **base)
         planned_ids = tuple(sorted(ref.id for ref in components.values() if ref.id is not None))
-        if all(ref.id is not None for ref in components.values()) and planned_ids == existing.component_ids:
+        same_ids = all(ref.id is not None for ref in components.values()) and planned_ids == existing.component_ids
+        if same_ids and existing.name == name:
             return Action(operation=Operation.UNCHANGED, target_id=existing.id, reason="the stored stack has the same components", **base)
-        return self._conflict(base, existing.id, f"stack '{name}'")
+        return self._conflict(base, existing.id, f"stack '{name}'", stored_name=existing.name)
 
 
 def _too_long(name: str) -> str:
