@@ -167,11 +167,11 @@ class RuleSet(_Frozen):
 
 
 def schema_directory() -> Path:
-    """Return the directory that holds flavors/ and conversion-rules.yaml.
+    """Return the directory that contains flavors/ and conversion-rules.yaml.
 
     Raises:
         FileNotFoundError: if neither $ZENML_MIGRATE_SCHEMA_DIR nor the
-            repository's schema/ directory holds the data files.
+            repository's schema/ directory contains the data files.
     """
     candidates: list[Path] = []
     configured = os.environ.get(SCHEMA_DIR_VARIABLE)

@@ -205,7 +205,7 @@ def _coerce_array(schema: dict[str, Any], value: Any) -> list[Any]:
     else:
         item_schemas = [schema.get("items", {})] * len(items)
     result = []
-    for item_schema, item in zip(item_schemas, items):
+    for item_schema, item in zip(item_schemas, items, strict=True):
         try:
             result.append(coerce(item_schema, item))
         except CoercionError as error:

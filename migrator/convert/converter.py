@@ -4,7 +4,7 @@ import copy
 import json
 from typing import Any
 
-from migrator.convert.catalog import ConversionRule, FlavorCatalog, load_catalog, load_rules
+from migrator.convert.catalog import ConversionRule, FlavorCatalog, FlavorSpec, load_catalog, load_rules
 from migrator.convert.models import ConfigChange, ConfigError, Conversion
 from migrator.convert.validation import validate
 from migrator.convert.zenml_validators import ValidationContext
@@ -33,10 +33,11 @@ def convert_configuration(
 ) -> Conversion:
     """Convert and validate a legacy configuration for a ZenML 0.20.5 flavor.
 
-    The steps are: drop `name`, `uuid` and null values as `zenml profile
-    migrate` 0.20.5 does; apply the rules of conversion-rules.yaml (flavor
-    renames, retired fields, legacy defaults) unless `apply_rules` is False;
-    then validate like ZenML 0.20.5's config class and fill in defaults.
+    First `name`, `uuid` and null values are dropped, as `zenml profile
+    migrate` 0.20.5 does. Then, unless `apply_rules` is False, the rules of
+    conversion-rules.yaml rename flavors, drop retired fields and set legacy
+    defaults. Last, the values are validated as ZenML 0.20.5's config class
+    validates them, and defaults are filled in.
     With `apply_rules=False` the result predicts what the real `zenml profile
     migrate` 0.20.5 does with the same input.
 
@@ -49,20 +50,24 @@ def convert_configuration(
     changes: list[ConfigChange] = []
     errors: list[ConfigError] = []
 
-    values = _drop_identity_and_nulls(configuration, changes, errors)
+    values, dropped_nulls = _drop_identity_and_nulls(configuration, errors)
 
     retired_type = next((rule for rule in rules if rule.kind == "retired_type"), None)
     if retired_type is not None:
         errors.append(ConfigError(field=None, message=retired_type.message, fix=retired_type.fix or ""))
         return Conversion(
-            configuration=values, flavor=flavor, builtin=False, valid=False, changes=changes, errors=errors,
+            configuration=values, flavor=flavor, builtin=False, valid=False,
+            changes=_dropped_null_changes(dropped_nulls, None), errors=errors,
         )
 
     target_flavor = flavor
     if apply_rules:
-        target_flavor = _apply_rules(rules, flavor, values, changes)
-
+        target_flavor = _apply_flavor_rules(rules, flavor, changes)
     spec = catalog.get(component_type, target_flavor)
+    changes += _dropped_null_changes(dropped_nulls, spec)
+    if apply_rules:
+        _apply_field_rules(rules, values, changes)
+
     if spec is None:
         errors.append(_unknown_flavor_error(catalog, component_type, target_flavor))
         return Conversion(
@@ -75,36 +80,55 @@ def convert_configuration(
             changes=changes, errors=errors,
         )
 
+    field_rules = rules + load_rules().for_component(component_type, target_flavor)
+    return _validate_converted(spec, values, changes, field_rules, apply_rules)
+
+
+def _validate_converted(
+    spec: FlavorSpec,
+    values: dict[str, Any],
+    changes: list[ConfigChange],
+    rules: list[ConversionRule],
+    apply_rules: bool,
+) -> Conversion:
+    """Validate converted values against a built-in flavor and report what validation changed."""
     context = ValidationContext(spec=spec)
     result = validate(context, values)
-    field_rules = rules + load_rules().for_component(component_type, target_flavor)
     if result.values is None:
-        errors = [_with_rule_fix(error, field_rules) for error in result.errors]
         return Conversion(
-            configuration=values, flavor=target_flavor, builtin=True, valid=False,
-            changes=changes + context.changes, errors=errors,
+            configuration=values, flavor=spec.name, builtin=True, valid=False,
+            changes=changes + context.changes,
+            errors=[_with_rule_fix(error, rules) for error in result.errors],
         )
 
     stored, json_errors = _as_stored_json(result.values)
     if json_errors:
         return Conversion(
-            configuration=values, flavor=target_flavor, builtin=True, valid=False,
+            configuration=values, flavor=spec.name, builtin=True, valid=False,
             changes=changes + context.changes, errors=json_errors,
         )
-    changes = _fill_dropped_null_values(changes, stored)
+
+    changes = [
+        change.model_copy(update={"new_value": stored[change.field]})
+        if change.kind == "dropped_null" and change.field in stored
+        else change
+        for change in changes
+    ]
     changes += context.changes
     changes += _validation_changes(values, stored, changes)
     if apply_rules:
-        changes += _deprecation_notes(field_rules, stored)
+        changes += _deprecation_notes(rules, stored)
     return Conversion(
-        configuration=stored, flavor=target_flavor, builtin=True, valid=True, changes=changes, errors=[],
+        configuration=stored, flavor=spec.name, builtin=True, valid=True, changes=changes, errors=[],
     )
 
 
 def _drop_identity_and_nulls(
-    configuration: dict[str, Any], changes: list[ConfigChange], errors: list[ConfigError]
-) -> dict[str, Any]:
+    configuration: dict[str, Any], errors: list[ConfigError]
+) -> tuple[dict[str, Any], list[str]]:
+    """Return a copy without identity keys and null values, and the keys whose value was null."""
     values: dict[str, Any] = {}
+    dropped_nulls: list[str] = []
     for key, value in configuration.items():
         if not isinstance(key, str):
             errors.append(ConfigError(
@@ -116,20 +140,24 @@ def _drop_identity_and_nulls(
         if key in IDENTITY_KEYS:
             continue
         if value is None:
-            changes.append(ConfigChange(
-                kind="dropped_null",
-                field=key,
-                message=f"Field '{key}' is null; ZenML 0.20 drops null values and stores the field default.",
-            ))
+            dropped_nulls.append(key)
             continue
         values[key] = copy.deepcopy(value)
-    return values
+    return values, dropped_nulls
 
 
-def _apply_rules(
-    rules: list[ConversionRule], flavor: str, values: dict[str, Any], changes: list[ConfigChange]
-) -> str:
-    """Apply flavor renames, field renames, retired fields and legacy defaults to `values` in place."""
+def _dropped_null_changes(keys: list[str], spec: FlavorSpec | None) -> list[ConfigChange]:
+    changes = []
+    for key in keys:
+        if spec is not None and spec.field(key) is None:
+            message = f"Field '{key}' is null and was dropped; ZenML 0.20.5 has no such field."
+        else:
+            message = f"Field '{key}' is null; ZenML 0.20 drops null values, so the field gets its default."
+        changes.append(ConfigChange(kind="dropped_null", field=key, message=message))
+    return changes
+
+
+def _apply_flavor_rules(rules: list[ConversionRule], flavor: str, changes: list[ConfigChange]) -> str:
     target_flavor = flavor
     for rule in rules:
         if rule.kind == "renamed_flavor" and rule.target:
@@ -138,15 +166,21 @@ def _apply_rules(
                 kind="renamed_flavor", field="flavor", old_value=flavor, new_value=rule.target,
                 message=rule.message,
             ))
+    return target_flavor
+
+
+def _apply_field_rules(rules: list[ConversionRule], values: dict[str, Any], changes: list[ConfigChange]) -> None:
+    """Apply field renames, retired fields and legacy defaults to `values` in place."""
     for rule in rules:
         field = rule.field
         if field is None:
             continue
         if rule.kind == "renamed" and field in values and rule.target:
-            values[rule.target] = values.pop(field)
+            moved = values.pop(field)
+            values[rule.target] = moved
             changes.append(ConfigChange(
-                kind="renamed", field=field, new_field=rule.target, old_value=values[rule.target],
-                new_value=values[rule.target], message=rule.message,
+                kind="renamed", field=field, new_field=rule.target, old_value=moved, new_value=moved,
+                message=rule.message,
             ))
         elif rule.kind == "retired" and field in values:
             changes.append(ConfigChange(
@@ -158,7 +192,6 @@ def _apply_rules(
             changes.append(ConfigChange(
                 kind="defaulted", field=field, new_value=rule.value, message=rule.message,
             ))
-    return target_flavor
 
 
 def _unknown_flavor_error(catalog: FlavorCatalog, component_type: str, flavor: str) -> ConfigError:
@@ -189,7 +222,7 @@ def _with_rule_fix(error: ConfigError, rules: list[ConversionRule]) -> ConfigErr
         if rule.field != error.field:
             continue
         if rule.kind == "restricted" and rule.fix:
-            return error.model_copy(update={"message": f"{error.message} {rule.message}", "fix": rule.fix})
+            return error.model_copy(update={"fix": rule.fix})
         if rule.kind in ("retired", "renamed"):
             return error.model_copy(update={"fix": rule.message})
     return error
@@ -208,20 +241,11 @@ def _as_stored_json(values: dict[str, Any]) -> tuple[dict[str, Any], list[Config
         except (TypeError, ValueError):
             errors.append(ConfigError(
                 field=key,
-                message=f"Field '{key}' holds a value that cannot be stored as JSON.",
+                message=f"Field '{key}' contains a value that cannot be stored as JSON.",
                 fix=f"Write '{key}' with plain strings, numbers, booleans, lists and mappings only.",
                 value=value,
             ))
     return values, errors
-
-
-def _fill_dropped_null_values(changes: list[ConfigChange], stored: dict[str, Any]) -> list[ConfigChange]:
-    return [
-        change.model_copy(update={"new_value": stored[change.field]})
-        if change.kind == "dropped_null" and change.field in stored
-        else change
-        for change in changes
-    ]
 
 
 def _canonical(value: Any) -> str:
@@ -244,12 +268,13 @@ def _validation_changes(
             continue
         old_value = values[key]
         if _canonical(old_value) != _canonical(new_value):
+            old_type, new_type = type(old_value).__name__, type(new_value).__name__
+            if old_type != new_type:
+                message = f"Field '{key}' was converted from {old_type} to {new_type}, as ZenML 0.20.5 validation does."
+            else:
+                message = f"ZenML 0.20.5 validation normalises the value of field '{key}', for example by trimming a '/'."
             changes.append(ConfigChange(
-                kind="converted", field=key, old_value=old_value, new_value=new_value,
-                message=(
-                    f"Field '{key}' was converted from {type(old_value).__name__} "
-                    f"to the form ZenML 0.20.5 stores ({type(new_value).__name__})."
-                ),
+                kind="converted", field=key, old_value=old_value, new_value=new_value, message=message,
             ))
     return changes
 

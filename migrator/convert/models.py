@@ -28,7 +28,7 @@ class ConfigChange(BaseModel):
         renamed_flavor  the flavor has a new name in 0.20.5; `field` is "flavor",
                         `old_value` and `new_value` are the flavor names.
         retired         `field` no longer exists; `old_value` is the dropped value
-                        and the message says what replaces it.
+                        and the message names what replaces it.
         defaulted       `field` was absent and gets `new_value`.
         converted       the value of `field` was coerced or normalised, as ZenML
                         0.20.5's validation does, from `old_value` to `new_value`.
@@ -52,7 +52,7 @@ class ConfigError(BaseModel):
 
     `field` is the configuration key the error concerns, or None when it
     concerns the component as a whole or several keys together. `value` is
-    the offending value, if one key holds it.
+    the offending value, if one key contains it.
     """
 
     model_config = ConfigDict(frozen=True)

@@ -51,7 +51,7 @@ class AbortError(FieldCheckError):
 
 @dataclass
 class ValidationContext:
-    """What a validator needs besides the value: the flavor and where to report changes."""
+    """The flavor under validation and the list that collects the changes validators make."""
 
     spec: FlavorSpec
     changes: list[ConfigChange] = field(default_factory=list)
@@ -76,7 +76,7 @@ def convert_json_string(context: ValidationContext, name: str, value: Any) -> An
             ) from None
         if not isinstance(parsed, dict):
             raise FieldCheckError(
-                f"Field '{name}' holds JSON that is not an object.",
+                f"Field '{name}' contains JSON that is not an object.",
                 f"Set '{name}' to a mapping, or to a string holding a JSON object.",
             )
         return parsed
@@ -168,17 +168,9 @@ def scope_initializer(context: ValidationContext, values: dict[str, Any]) -> dic
             )
     elif not supports_scoping:
         values["scope"] = SCOPE_NONE
-    if scope == SCOPE_NONE and supports_scoping:
-        context.changes.append(ConfigChange(
-            kind="deprecated",
-            field="scope",
-            old_value=scope,
-            new_value=scope,
-            message=(
-                "ZenML 0.20.5 accepts scope none for this secrets manager but logs that "
-                "unscoped secrets managers are deprecated in favour of the global scope."
-            ),
-        ))
+    # ZenML 0.20.5 also logs a deprecation warning for scope none on a
+    # secrets manager that supports scoping. The converter reports that from
+    # the deprecated_value rules of conversion-rules.yaml.
     return values
 
 
@@ -190,12 +182,10 @@ def ensure_artifact_store(context: ValidationContext, values: dict[str, Any]) ->
     path = values.get("path")
     if not isinstance(path, str) or not any(path.startswith(scheme) for scheme in schemes):
         listed = ", ".join(s for s in schemes if s) or "a local path"
-        raise AbortError(
-            f"Field 'path' must start with {listed} for {context.label}.",
-            f"Set path to a URL that starts with {listed}. A secret reference is not "
-            "resolved at this point, so it cannot be the path.",
-            field="path",
-        )
+        fix = f"Set path to a URL that starts with {listed}."
+        if is_secret_reference(path):
+            fix += " ZenML checks the path before it resolves secret references, so the path cannot be one."
+        raise AbortError(f"Field 'path' must start with {listed} for {context.label}.", fix, field="path")
     return values
 
 
