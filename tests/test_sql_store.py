@@ -62,11 +62,10 @@ def test_rows_look_like_zenml_rows(tmp_path: Path) -> None:
         "SELECT configuration, typeof(configuration) FROM stackcomponentschema WHERE name = 's3_minio'"
     ).fetchone()
     assert kind == "blob"
-    assert json.loads(base64.b64decode(configuration)) == {
-        "authentication_secret": "minio_creds",
-        "client_kwargs": {"endpoint_url": "http://minio.acme.internal:9000"},
-        "path": "s3://zenml-minio",
-    }
+    stored = json.loads(base64.b64decode(configuration))
+    assert stored["authentication_secret"] == "minio_creds"
+    assert stored["client_kwargs"] == {"endpoint_url": "http://minio.acme.internal:9000"}
+    assert stored["key"] is None  # defaults are filled in, as ZenML 0.20.5 does
     defaults = connection.execute(
         "SELECT type, flavor, configuration FROM stackcomponentschema WHERE name = 'default' ORDER BY type"
     ).fetchall()
@@ -163,4 +162,33 @@ def test_overwrite_updates_in_place(tmp_path: Path, legacy_copy) -> None:
     assert [a.name for a in plan.actions if a.operation.value == "update"] == ["s3_artifacts"]
     connection = sqlite3.connect(db)
     rows = connection.execute("SELECT configuration FROM stackcomponentschema WHERE name = 's3_artifacts'").fetchall()
-    assert [json.loads(base64.b64decode(r[0])) for r in rows] == [{"path": "s3://moved"}]
+    assert [json.loads(base64.b64decode(r[0]))["path"] for r in rows] == ["s3://moved"]
+
+
+EXPECTED_CONFIGS = json.loads((Path(__file__).parent / "data" / "expected-0.20.5-configs.json").read_text())["components"]
+
+
+@pytest.mark.parametrize(
+    "case,profile", [(case, name) for case, names in sorted(LOCAL_PROFILES.items()) for name in names]
+)
+def test_configuration_bytes_equal_zenml_0205(tmp_path: Path, case: str, profile: str) -> None:
+    """Each stored configuration is byte for byte what ZenML 0.20.5 stores for the converted component."""
+    found = read_profiles(FIXTURES / case)
+    profile_dir = Path(next(p.path for p in found.profiles if p.name == profile))
+    db = tmp_path / "zenml.db"
+    migrate(db, profile_dir, MigrationOptions(ignore_errors=True))
+    rows = {
+        (row[0], row[1]): row[2]
+        for row in sqlite3.connect(db).execute("SELECT type, name, configuration FROM stackcomponentschema WHERE name != 'default' OR type NOT IN ('orchestrator', 'artifact_store')")
+    }
+    prefix = f"{case}/profiles/{profile}/"
+    expected = {
+        (item["type"], item["name"]): base64.b64encode(item["converted"]["stored"].encode())
+        for item in EXPECTED_CONFIGS
+        if item["source"].startswith(prefix)
+        and item["converted"].get("valid")
+        and "skipped_by_zenml_migrate" not in item
+        and item["name"] not in EXPECTED_ERRORS.get((case, profile), set())
+    }
+    for key, blob in expected.items():
+        assert rows.get(key) == blob, key

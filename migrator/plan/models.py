@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from migrator.convert import ConfigChange
 from migrator.legacy.models import Diagnostic, SourceLocation
 
 DEFAULT_NAME = "default"
@@ -139,6 +140,7 @@ class Action(_Model):
     user: EntityRef | None = None
     components: dict[str, EntityRef] | None = Field(default=None, description="A stack's components by type.")
     component_names: dict[str, str] | None = Field(default=None, description="Target names of a stack's components by type.")
+    changes: tuple[ConfigChange, ...] = Field(default=(), description="How a stack component's configuration was converted.")
     target_id: str | None = Field(default=None, description="Id of the stored entity this action updates or matches.")
     reason: str
     warnings: tuple[str, ...] = ()

@@ -7,7 +7,7 @@ unchanged, skip or error, with its reason. The same inputs give the same plan.
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,13 +51,29 @@ def custom_flavor_schema(name: str) -> str:
     )
 
 
-def plan_migration(profile: LegacyProfile, options: MigrationOptions, snapshot: TargetSnapshot) -> Plan:
+# (project, kind, stack component type or "", target name) of an entity that
+# another source of a fleet migrates, mapped to that source.
+Reservations = Mapping[tuple[str, str, str, str], str]
+
+
+def plan_migration(
+    profile: LegacyProfile, options: MigrationOptions, snapshot: TargetSnapshot, reserved: Reservations | None = None
+) -> Plan:
     """Plan the migration of one legacy profile into the target described by `snapshot`.
 
-    Raises `UsageError` when `options.user` names a user the target does not
-    hold; every other problem becomes an error action or a diagnostic.
+    `reserved` names entities that other sources of the same fleet migrate;
+    planning one of them again is a conflict. Names in it are case-folded
+    when the target compares names case-insensitively. Raises `UsageError`
+    when `options.user` names a user the target does not hold; every other
+    problem becomes an error action or a diagnostic.
     """
-    return _Planner(profile, options, snapshot).plan()
+    return _Planner(profile, options, snapshot, dict(reserved or {})).plan()
+
+
+def reservation_key(
+    project: str, kind: str, component_type: str | None, name: str, case_insensitive: bool
+) -> tuple[str, str, str, str]:
+    return (_fold(project, case_insensitive), kind, component_type or "", _fold(name, case_insensitive))
 
 
 def component_key(component_type: str, name: str) -> str:
@@ -73,6 +89,7 @@ class _Planner:
     profile: LegacyProfile
     options: MigrationOptions
     snapshot: TargetSnapshot
+    reserved: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
     actions: list[Action] = field(default_factory=list)
     notes: list[PlanNote] = field(default_factory=list)
 
@@ -80,6 +97,7 @@ class _Planner:
         self.fold = self.snapshot.names_case_insensitive
         self.case_collisions = self._case_collisions()
         self.project_ref, project_name, project_id = self._plan_project()
+        self.project_name = project_name
         self.user_ref, user_name = self._plan_user()
         self.defaults = self._plan_default_components(project_id)
         custom_flavors = self._plan_flavors(project_id) if self.options.flavors else self._existing_custom_flavors(project_id)
@@ -110,6 +128,19 @@ class _Planner:
         for stack in self.profile.stacks:
             groups.setdefault(("stack", "", stack.name.casefold()), []).append(stack.name)
         return {(kind, kind_type, name) for (kind, kind_type, _), names in groups.items() if len(names) > 1 for name in names}
+
+    def _reserved_by(self, kind: str, kind_type: str, name: str) -> str | None:
+        """Return the fleet source that already migrates this name into the project, if any."""
+        return self.reserved.get(reservation_key(self.project_name, kind, kind_type, name, self.fold))
+
+    def _fleet_conflict(self, base: dict[str, Any], owner: str) -> Action:
+        reason = (
+            f"source {owner} of this fleet also migrates {base['kind'].value.replace('_', ' ')} '{base['name']}' into "
+            f"project '{self.project_name}'; give the sources different prefixes or projects (for example prefix: \"{{host}}_\")"
+        )
+        if self.options.ignore_errors:
+            return Action(operation=Operation.SKIP, reason=reason + " (--ignore-errors)", warnings=(reason,), **base)
+        return Action(operation=Operation.ERROR, reason=reason, **base)
 
     def _case_collision_reason(self, kind: str, kind_type: str, legacy_name: str) -> str | None:
         if (kind, kind_type, legacy_name) not in self.case_collisions:
@@ -257,6 +288,9 @@ class _Planner:
             lambda f: f.type == flavor_type and _fold(f.name, self.fold) == wanted and f.project_id == project_id and project_id is not None,
         )
 
+    def _is_target_custom_flavor(self, project_id: str | None, component_type: str, name: str) -> bool:
+        return any(f.type == component_type and f.name == name and f.project_id == project_id for f in self.snapshot.flavors)
+
     def _existing_custom_flavors(self, project_id: str | None) -> dict[tuple[str, str], str]:
         """Map (type, legacy flavor name) to the target flavor name for flavors already stored."""
         names: dict[tuple[str, str], str] = {}
@@ -302,6 +336,9 @@ class _Planner:
         collision = self._case_collision_reason("flavor", flavor.type, flavor.name)
         if collision:
             return Action(operation=Operation.ERROR, reason=collision, **base)
+        owner = self._reserved_by("flavor", flavor.type, name)
+        if owner:
+            return self._fleet_conflict(base, owner)
         existing = self._existing_flavor(project_id, flavor.type, name)
         if existing is None:
             return Action(operation=Operation.CREATE, reason="new custom flavor", warnings=(warning,), **base)
@@ -390,8 +427,14 @@ class _Planner:
         collision = self._case_collision_reason("stack_component", component.type, component.name)
         if collision:
             return Action(operation=Operation.ERROR, configuration=component.configuration, reason=collision, **base)
-        converted = convert_component(component, custom=is_custom, skip_validation=self.options.skip_validation)
+        owner = self._reserved_by("stack_component", component.type, name)
+        if owner:
+            return self._fleet_conflict({**base, "configuration": component.configuration}, owner)
+        is_custom = is_custom or self._is_target_custom_flavor(project_id, component.type, flavor)
+        converted = convert_component(component, flavor=flavor, custom=is_custom, skip_validation=self.options.skip_validation)
         base["configuration"] = converted.configuration
+        base["flavor"] = flavor = converted.flavor
+        base["changes"] = converted.changes
         if converted.errors:
             return Action(operation=Operation.ERROR, reason="; ".join(converted.errors), warnings=converted.warnings, **base)
         existing = self._existing_component(project_id, component.type, name)
@@ -499,6 +542,9 @@ class _Planner:
                 problems.append(f"it has no {' and no '.join(missing)}, which every ZenML 0.20 stack needs")
         if problems:
             return Action(operation=Operation.ERROR, reason="; ".join(problems), **base)
+        owner = self._reserved_by("stack", "", name)
+        if owner:
+            return self._fleet_conflict(base, owner)
         existing = self._existing_stack(project_id, name)
         if existing is None:
             return Action(operation=Operation.CREATE, reason="new stack", **base)

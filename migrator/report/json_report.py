@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrator import __version__
+from migrator.convert import ConfigChange
 from migrator.legacy.models import Diagnostic, LegacyConfigDir, LegacyProfile
 from migrator.plan.models import Action, Plan
-from migrator.secrets import mask_configuration
+from migrator.secrets import mask_configuration, mask_value
 
 REPORT_FORMAT = "zenml-migrate/migration-report"
 LISTING_FORMAT = "zenml-migrate/profile-listing"
@@ -44,6 +45,18 @@ def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
     }
 
 
+def change_json(change: ConfigChange) -> dict[str, Any]:
+    """Return one configuration change with both values masked where the field is secret."""
+    return {
+        "kind": change.kind,
+        "field": change.field,
+        "new_field": change.new_field,
+        "old_value": mask_value(change.field, change.old_value),
+        "new_value": mask_value(change.new_field or change.field, change.new_value),
+        "message": change.message,
+    }
+
+
 def action_json(action: Action) -> dict[str, Any]:
     document: dict[str, Any] = {
         "kind": action.kind.value,
@@ -58,6 +71,8 @@ def action_json(action: Action) -> dict[str, Any]:
     }
     if action.configuration is not None:
         document["configuration"] = mask_configuration(action.configuration)
+    if action.changes:
+        document["changes"] = [change_json(change) for change in action.changes]
     if action.component_names is not None:
         document["components"] = dict(sorted(action.component_names.items()))
     if action.source is not None:

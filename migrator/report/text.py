@@ -5,7 +5,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from migrator.legacy.models import Diagnostic, LegacyConfigDir, Severity
-from migrator.plan.models import Operation
+from migrator.plan.models import Action, Operation
+from migrator.secrets import mask_value
 from migrator.report.json_report import MigrationRecord, profile_counts
 
 _OPERATION_STYLES = {
@@ -50,9 +51,9 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
             detail = action.component_type or ""
             if action.component_names:
                 detail = ", ".join(f"{t}: {n}" for t, n in sorted(action.component_names.items()))
-            reason = action.reason
-            if action.warnings:
-                reason += "".join(f"\n[yellow]warning:[/] {escape(w)}" for w in action.warnings)
+            reason = escape(action.reason)
+            reason += "".join(f"\n[yellow]warning:[/] {escape(w)}" for w in action.warnings)
+            reason += _changes_text(action)
             style = _OPERATION_STYLES[action.operation]
             table.add_row(
                 f"[{style}]{action.operation.value}[/]",
@@ -60,7 +61,7 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
                 escape(action.name),
                 escape(detail),
                 escape(action.flavor or ""),
-                reason if action.warnings else escape(reason),
+                reason,
             )
         console.print(table)
     for note in plan.notes:
@@ -68,6 +69,22 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
     for diagnostic in plan.diagnostics:
         print_diagnostic(console, diagnostic)
     console.print(f"{escape(record.message)}: {summary_line(plan.counts(), dry_run=dry_run)}", highlight=False)
+
+
+def _changes_text(action: Action) -> str:
+    """Summarize configuration changes: defaults as a count, every other change by field."""
+    defaulted = sum(1 for change in action.changes if change.kind in ("defaulted", "dropped_null"))
+    lines = []
+    for change in action.changes:
+        if change.kind in ("defaulted", "dropped_null", "renamed_flavor"):
+            continue  # defaults are counted below; a renamed flavor shows in the flavor column
+        old = mask_value(change.field, change.old_value)
+        new = mask_value(change.new_field or change.field, change.new_value)
+        lines.append(f"\n[dim]{change.kind} {escape(change.field)}: {escape(repr(old))} -> {escape(repr(new))}[/]")
+    if defaulted:
+        fields = "field gets its" if defaulted == 1 else "fields get their"
+        lines.append(f"\n[dim]{defaulted} {fields} ZenML 0.20 default[/]")
+    return "".join(lines)
 
 
 def print_summary(console: Console, records: list[MigrationRecord], *, dry_run: bool) -> None:
