@@ -96,6 +96,7 @@ class _Planner:
     def plan(self) -> Plan:
         self.fold = self.snapshot.names_case_insensitive
         self.case_collisions = self._case_collisions()
+        self._index_snapshot()
         self.project_ref, project_name, project_id = self._plan_project()
         self.project_name = project_name
         self.user_ref, user_name = self._plan_user()
@@ -256,40 +257,39 @@ class _Planner:
 
     # -- lookups in the snapshot -----------------------------------------
 
-    def _owned(self, entity: TargetComponent | TargetStack | TargetFlavor, project_id: str | None) -> bool:
-        return (
-            project_id is not None
-            and entity.project_id == project_id
-            and self.user_ref.id is not None
-            and entity.user_id == self.user_ref.id
-        )
+    def _index_snapshot(self) -> None:
+        """Index the snapshot's private stack components and stacks by owner and name, and flavors by project."""
+        self.component_index: dict[tuple[str | None, str | None, str, str], TargetComponent] = {}
+        for component in self.snapshot.components:
+            if not component.is_shared:
+                key = (component.project_id, component.user_id, component.type, _fold(component.name, self.fold))
+                self.component_index.setdefault(key, component)
+        self.stack_index: dict[tuple[str | None, str | None, str], TargetStack] = {}
+        for stack in self.snapshot.stacks:
+            if not stack.is_shared:
+                self.stack_index.setdefault((stack.project_id, stack.user_id, _fold(stack.name, self.fold)), stack)
+        self.flavor_index: dict[tuple[str | None, str, str], TargetFlavor] = {}
+        for flavor in self.snapshot.flavors:
+            self.flavor_index.setdefault((flavor.project_id, flavor.type, _fold(flavor.name, self.fold)), flavor)
 
     def _existing_component(self, project_id: str | None, component_type: str, name: str) -> TargetComponent | None:
-        wanted = _fold(name, self.fold)
-        return _find(
-            self.snapshot.components,
-            lambda c: c.type == component_type
-            and _fold(c.name, self.fold) == wanted
-            and not c.is_shared
-            and self._owned(c, project_id),
-        )
+        if project_id is None or self.user_ref.id is None:
+            return None
+        return self.component_index.get((project_id, self.user_ref.id, component_type, _fold(name, self.fold)))
 
     def _existing_stack(self, project_id: str | None, name: str) -> TargetStack | None:
-        wanted = _fold(name, self.fold)
-        return _find(
-            self.snapshot.stacks,
-            lambda s: _fold(s.name, self.fold) == wanted and not s.is_shared and self._owned(s, project_id),
-        )
+        if project_id is None or self.user_ref.id is None:
+            return None
+        return self.stack_index.get((project_id, self.user_ref.id, _fold(name, self.fold)))
 
     def _existing_flavor(self, project_id: str | None, flavor_type: str, name: str) -> TargetFlavor | None:
-        wanted = _fold(name, self.fold)
-        return _find(
-            self.snapshot.flavors,
-            lambda f: f.type == flavor_type and _fold(f.name, self.fold) == wanted and f.project_id == project_id and project_id is not None,
-        )
+        if project_id is None:
+            return None
+        return self.flavor_index.get((project_id, flavor_type, _fold(name, self.fold)))
 
     def _is_target_custom_flavor(self, project_id: str | None, component_type: str, name: str) -> bool:
-        return any(f.type == component_type and f.name == name and f.project_id == project_id for f in self.snapshot.flavors)
+        flavor = self._existing_flavor(project_id, component_type, name)
+        return flavor is not None and flavor.name == name
 
     def _existing_custom_flavors(self, project_id: str | None) -> dict[tuple[str, str], str]:
         """Map (type, legacy flavor name) to the target flavor name for flavors already stored."""

@@ -1,0 +1,123 @@
+"""Renderers of a fleet run: a summary table, a JSON report and a Markdown change ticket."""
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from migrator import __version__
+from migrator.fleet.runner import SourceResult
+from migrator.report.json_report import plan_json
+
+FLEET_REPORT_FORMAT = "zenml-migrate/fleet-report"
+_COUNT_KEYS = ("create", "update", "unchanged", "skip", "errors", "warnings")
+
+
+def source_counts(result: SourceResult) -> dict[str, int]:
+    totals = dict.fromkeys(_COUNT_KEYS, 0)
+    for record in result.records:
+        for key, value in record.plan.counts().items():
+            totals[key] += value
+    if result.status == "failed" and not result.records:
+        totals["errors"] += 1
+    return totals
+
+
+def fleet_totals(results: list[SourceResult]) -> dict[str, int]:
+    totals = dict.fromkeys(_COUNT_KEYS, 0)
+    for result in results:
+        for key, value in source_counts(result).items():
+            totals[key] += value
+    return totals
+
+
+def print_fleet_summary(console: Console, results: list[SourceResult], *, title: str) -> None:
+    """Print one row per source: status and the counts of its profiles' actions."""
+    table = Table(title=title, expand=False)
+    for column in ("source", "host", "status", "profiles", *_COUNT_KEYS, "message"):
+        table.add_column(column, overflow="fold")
+    for result in results:
+        counts = source_counts(result)
+        style = "red" if result.failed else "green"
+        table.add_row(
+            escape(result.path),
+            escape(result.host),
+            f"[{style}]{result.status}[/]",
+            str(len(result.records)),
+            *(str(counts[key]) for key in _COUNT_KEYS),
+            escape(result.message),
+        )
+    console.print(table)
+    totals = fleet_totals(results)
+    failed = sum(1 for result in results if result.failed)
+    console.print(
+        f"{len(results)} sources, {failed} failed: {totals['create']} created, {totals['update']} updated, "
+        f"{totals['unchanged']} unchanged, {totals['skip']} skipped, {totals['errors']} errors, {totals['warnings']} warnings",
+        highlight=False,
+    )
+
+
+def fleet_report(results: list[SourceResult], *, target: str, manifest: str, dry_run: bool, exit_code: int) -> dict[str, Any]:
+    """Return the JSON report of `fleet plan` or `fleet apply` (schema/fleet-report.schema.json)."""
+    return {
+        "format": FLEET_REPORT_FORMAT,
+        "format_version": 1,
+        "tool_version": __version__,
+        "manifest": manifest,
+        "target": target,
+        "dry_run": dry_run,
+        "exit_code": exit_code,
+        "summary": fleet_totals(results),
+        "sources": [
+            {
+                "source": result.path,
+                "host": result.host,
+                "status": result.status,
+                "message": result.message,
+                "summary": source_counts(result),
+                "profiles": [plan_json(record) for record in result.records],
+            }
+            for result in results
+        ],
+    }
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def fleet_markdown(results: list[SourceResult], *, target: str, manifest: str, dry_run: bool) -> str:
+    """Return a Markdown change ticket: the summary table, then every error and warning by source."""
+    totals = fleet_totals(results)
+    lines = [
+        f"# ZenML profile migration {'plan' if dry_run else 'report'}",
+        "",
+        f"- Manifest: `{manifest}`",
+        f"- Target: `{target}`",
+        f"- Sources: {len(results)}, failed: {sum(1 for r in results if r.failed)}",
+        f"- Totals: {totals['create']} created, {totals['update']} updated, {totals['unchanged']} unchanged, "
+        f"{totals['skip']} skipped, {totals['errors']} errors, {totals['warnings']} warnings",
+        "",
+        "| source | host | status | created | updated | unchanged | skipped | errors | warnings |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for result in results:
+        counts = source_counts(result)
+        lines.append(
+            f"| {_cell(result.path)} | {_cell(result.host)} | {result.status} | {counts['create']} | {counts['update']} | "
+            f"{counts['unchanged']} | {counts['skip']} | {counts['errors']} | {counts['warnings']} |"
+        )
+    for result in results:
+        problems = [f"- {_cell(result.message)}"] if result.message else []
+        for record in result.records:
+            for action in record.plan.actions:
+                if action.operation.value == "error":
+                    problems.append(f"- error: {action.kind.value} `{_cell(action.name)}` in profile `{_cell(record.plan.profile)}`: {_cell(action.reason)}")
+                for warning in action.warnings:
+                    problems.append(f"- warning: {action.kind.value} `{_cell(action.name)}`: {_cell(warning)}")
+            for diagnostic in record.plan.diagnostics:
+                problems.append(f"- {diagnostic.severity.value}: {_cell(diagnostic.message)}")
+        if problems:
+            lines += ["", f"## {_cell(result.path)}", "", *problems]
+    return "\n".join(lines) + "\n"
