@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from migrator import __version__
+from migrator.cli_fleet import fleet
 from migrator.errors import MigratorError, UsageError
 from migrator.legacy import LegacyConfigDir, LegacyProfile, read_profiles
 from migrator.plan import MigrationOptions, Plan, plan_migration, simulate_apply
@@ -200,6 +201,9 @@ def _write_report(path: Path, report: dict[str, Any]) -> None:
         path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     except OSError as error:
         raise UsageError(f"Cannot write the report {path}: {error.strerror}.") from None
+
+
+cli.add_command(fleet)
 
 
 def main(argv: list[str] | None = None) -> None:
