@@ -227,6 +227,7 @@ def apply_fleet(
     for result in planned:
         for record in result.records:
             reserve(record.plan, reserved, profile_label(result.path, record.plan.profile), snapshot.names_case_insensitive)
+    state = {"snapshot": snapshot}
     stop = False
     for result in planned:
         if progress:
@@ -241,7 +242,7 @@ def apply_fleet(
             continue
         applied_records: list[MigrationRecord] = []
         for record, profile in zip(result.records, result.profiles):
-            applied_records.append(_apply_profile(record, profile, result, store, journal, done, reserved))
+            applied_records.append(_apply_profile(record, profile, result, store, journal, done, reserved, state))
         result.records = applied_records
         result.status = "failed" if any(r.status == "failed" or r.plan.has_errors for r in applied_records) else "applied"
         if result.status == "failed" and fail_fast:
@@ -250,14 +251,21 @@ def apply_fleet(
 
 
 def _apply_profile(  # type: ignore[no-untyped-def]
-    record: MigrationRecord, profile: LegacyProfile, result: SourceResult, store, journal: Journal, done, reserved
+    record: MigrationRecord, profile: LegacyProfile, result: SourceResult, store, journal: Journal, done, reserved, state
 ) -> MigrationRecord:
+    """Re-plan one profile against the target as it is now, apply it, and record it in the journal.
+
+    `state["snapshot"]` is the target as this run left it: each apply adds
+    what it wrote, with the ids the store assigned, instead of re-reading
+    the whole store. The store still checks inside its transaction that
+    nothing changed underneath.
+    """
     profile_name = record.plan.profile
     if (result.path, profile_name) in done:
         return MigrationRecord(record.plan, "nothing-to-do", "Applied by an earlier run (journal)")
     label = profile_label(result.path, profile_name)
     try:
-        snapshot = store.snapshot()
+        snapshot = state["snapshot"]
         profile_plan = plan_migration(profile, record.plan.options, snapshot, others(reserved, label))
         if profile_plan.has_errors and not profile_plan.options.ignore_errors:
             journal.record(result.path, profile_name, "failed")
@@ -265,8 +273,10 @@ def _apply_profile(  # type: ignore[no-untyped-def]
         if not profile_plan.writes:
             journal.record(result.path, profile_name, "nothing-to-do")
             return MigrationRecord(profile_plan, "nothing-to-do", "Nothing to write")
-        store.apply(profile_plan, snapshot)
+        outcome = store.apply(profile_plan, snapshot)
+        state["snapshot"] = simulate_apply(profile_plan, snapshot, outcome.ids)
     except MigratorError as error:
+        state["snapshot"] = store.snapshot()
         journal.record(result.path, profile_name, "failed")
         log.error("Source %s, profile %s failed: %s", result.path, profile_name, error)
         return MigrationRecord(record.plan, "failed", str(error))

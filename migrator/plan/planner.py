@@ -540,11 +540,11 @@ class _Planner:
             missing = [t for t in DEFAULT_COMPONENT_TYPES if t not in components]
             if missing and not self.options.skip_validation:
                 problems.append(f"it has no {' and no '.join(missing)}, which every ZenML 0.20 stack needs")
-        if problems:
-            return Action(operation=Operation.ERROR, reason="; ".join(problems), **base)
         owner = self._reserved_by("stack", "", name)
         if owner:
             return self._fleet_conflict(base, owner)
+        if problems:
+            return Action(operation=Operation.ERROR, reason="; ".join(problems), **base)
         existing = self._existing_stack(project_id, name)
         if existing is None:
             return Action(operation=Operation.CREATE, reason="new stack", **base)

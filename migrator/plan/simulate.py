@@ -1,6 +1,7 @@
 """Compute, without I/O, the snapshot a target would have after a plan is applied."""
 
 import hashlib
+from collections.abc import Mapping
 
 from migrator.plan.models import (
     Action,
@@ -22,15 +23,17 @@ def planned_id(plan: Plan, key: str) -> str:
     return hashlib.sha256(f"{plan.profile_path}\0{plan.project}\0{key}".encode()).hexdigest()[:32]
 
 
-def simulate_apply(plan: Plan, snapshot: TargetSnapshot) -> TargetSnapshot:
+def simulate_apply(plan: Plan, snapshot: TargetSnapshot, ids: Mapping[str, str] | None = None) -> TargetSnapshot:
     """Return `snapshot` as it would be after applying every create and update of `plan`.
 
     A plan with errors and without --ignore-errors is not applied, so the
-    snapshot comes back unchanged, as from a real apply.
+    snapshot comes back unchanged, as from a real apply. `ids` gives the ids
+    a real apply assigned to created entities, by plan key; entities without
+    one get a stable stand-in id.
     """
     if plan.has_errors and not plan.options.ignore_errors:
         return snapshot
-    ids: dict[str, str] = {}
+    created: dict[str, str] = {}
     projects = list(snapshot.projects)
     users = list(snapshot.users)
     flavors = list(snapshot.flavors)
@@ -40,12 +43,12 @@ def simulate_apply(plan: Plan, snapshot: TargetSnapshot) -> TargetSnapshot:
     def resolve(ref: EntityRef | None) -> str | None:
         if ref is None:
             return None
-        return ref.id if ref.id is not None else ids[ref.key or ""]
+        return ref.id if ref.id is not None else created[ref.key or ""]
 
     for action in plan.actions:
         if action.operation is Operation.CREATE:
-            ids[action.key] = planned_id(plan, action.key)
-            entity_id = ids[action.key]
+            created[action.key] = (ids or {}).get(action.key) or planned_id(plan, action.key)
+            entity_id = created[action.key]
         elif action.operation is Operation.UPDATE:
             entity_id = action.target_id or ""
         else:

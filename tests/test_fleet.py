@@ -1,0 +1,231 @@
+"""Fleet upgrades: manifests, cross-source conflicts, resume after a kill, hostile archives."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import FIXTURES, dump_tables
+from fleet_helpers import build_fleet
+
+from migrator.fleet.archives import ArchiveError, extract_archive
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT_SCHEMA = json.loads((ROOT / "schema" / "fleet-report.schema.json").read_text())
+MANIFEST_SCHEMA = json.loads((ROOT / "schema" / "fleet-manifest.schema.json").read_text())
+
+
+def write_manifest(path: Path, target: str, sources: list[str], defaults: str = "") -> Path:
+    lines = [f"target: {target}", "defaults:", *(f"  {line}" for line in defaults.splitlines() if line), "sources:"]
+    lines += [f"  - path: {json.dumps(source)}" for source in sources]
+    if not defaults:
+        lines.remove("defaults:")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def stack_names(db: Path) -> list[tuple[str, str]]:
+    connection = sqlite3.connect(db)
+    return sorted(connection.execute("SELECT p.name, s.name FROM stackschema s JOIN projectschema p ON s.project_id = p.id").fetchall())
+
+
+def test_cross_source_conflict_found_at_plan_time(run_cli, tmp_path: Path) -> None:
+    db = tmp_path / "zenml.db"
+    manifest = write_manifest(
+        tmp_path / "fleet.yaml", f"sqlite:///{db}", [str(FIXTURES / "multi-stack"), str(FIXTURES / "multi-stack")]
+    )
+    result = run_cli("fleet", "plan", str(manifest), "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, REPORT_SCHEMA)
+    first, second = report["sources"]
+    assert first["summary"]["errors"] == 0
+    assert second["summary"]["errors"] > 0
+    reasons = [a["reason"] for p in second["profiles"] for a in p["actions"] if a["operation"] == "error"]
+    assert any(str(FIXTURES / "multi-stack") in reason and "also migrates stack 'aws_prod'" in reason for reason in reasons)
+    assert not db.exists()
+
+
+def test_templated_prefix_and_project(run_cli, tmp_path: Path) -> None:
+    db = tmp_path / "zenml.db"
+    for host in ("alpha", "beta"):
+        (tmp_path / host).symlink_to(FIXTURES / "custom-flavor")
+    manifest = write_manifest(
+        tmp_path / "fleet.yaml",
+        f"sqlite:///{db}",
+        ["alpha", "beta"],
+        defaults='prefix: "{host}_"\nproject: "team-{host}"',
+    )
+    result = run_cli("fleet", "apply", str(manifest))
+    assert result.exit_code == 0, result.output
+    names = stack_names(db)
+    assert ("team-alpha", "alpha_inhouse_stack") in names
+    assert ("team-beta", "beta_inhouse_stack") in names
+    flavors = sorted(r[0] for r in sqlite3.connect(db).execute("SELECT name FROM flavorschema"))
+    assert flavors == ["alpha_my_orchestrator", "alpha_my_tracker", "beta_my_orchestrator", "beta_my_tracker"]
+
+
+def test_bad_manifest_exit_2(run_cli, tmp_path: Path) -> None:
+    manifest = tmp_path / "fleet.yaml"
+    manifest.write_text("target: sqlite:////tmp/x.db\nsources:\n  - path: a\n    prefx: typo\n")
+    result = run_cli("fleet", "plan", str(manifest))
+    assert result.exit_code == 2
+    assert "prefx" in result.stderr
+    manifest.write_text("sources:\n  - path: a\n    prefix: '{hostname}_'\n")
+    result = run_cli("fleet", "plan", str(manifest))
+    assert result.exit_code == 2
+    assert "{hostname}" in result.stderr
+
+
+def test_init_lists_sources_and_keeps_comments(run_cli, tmp_path: Path) -> None:
+    build_fleet(tmp_path / "collected", 4)
+    result = run_cli("fleet", "init", str(tmp_path / "collected"), "--target", f"sqlite:///{tmp_path}/z.db")
+    assert result.exit_code == 0, result.output
+    manifest = tmp_path / "collected" / "fleet.yaml"
+    text = manifest.read_text()
+    assert text.count("- path:") == 4
+    edited = text.replace("defaults:", "# reviewed by ops\ndefaults:")
+    manifest.write_text(edited)
+    (late,) = build_fleet(tmp_path / "more", 1)
+    late.rename(tmp_path / "collected" / "late-host")
+    assert run_cli("fleet", "init", str(tmp_path / "collected")).exit_code == 0
+    again = manifest.read_text()
+    assert again.startswith(edited.rstrip("\n"))
+    assert "late-host" in again
+    import yaml
+
+    jsonschema.validate(yaml.safe_load(again), MANIFEST_SCHEMA)
+
+
+def test_fleet_of_200_sources(run_cli, tmp_path: Path) -> None:
+    sources = build_fleet(tmp_path / "collected", 200)
+    db = tmp_path / "zenml.db"
+    manifest = write_manifest(
+        tmp_path / "fleet.yaml", f"sqlite:///{db}", [str(p) for p in sources], defaults='prefix: "{host}_"'
+    )
+    planned = run_cli("fleet", "plan", str(manifest), "--report", str(tmp_path / "plan.json"), "--report", str(tmp_path / "plan.md"))
+    assert not db.exists()
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    jsonschema.validate(plan, REPORT_SCHEMA)
+    assert len(plan["sources"]) == 200
+    assert "| source | host |" in (tmp_path / "plan.md").read_text()
+    applied = run_cli("fleet", "apply", str(manifest), "--json")
+    assert applied.exit_code == planned.exit_code
+    report = json.loads(applied.stdout)
+    assert report["summary"]["create"] == plan["summary"]["create"]
+    created_stacks = sum(
+        1
+        for source in report["sources"]
+        for profile in source["profiles"]
+        if profile["status"] == "applied"
+        for action in profile["actions"]
+        if action["kind"] == "stack" and action["operation"] == "create" and action["legacy_name"]
+    )
+    migrated = [name for _, name in stack_names(db) if name != "default"]
+    assert len(migrated) == created_stacks
+    assert len(set(migrated)) == len(migrated)
+    again = json.loads(run_cli("fleet", "apply", str(manifest), "--json").stdout)
+    statuses = {profile["status"] for source in again["sources"] for profile in source["profiles"]}
+    assert "applied" not in statuses
+    assert dump_tables(db) == dump_tables(db)
+
+
+def test_apply_resumes_after_kill(tmp_path: Path) -> None:
+    sources = build_fleet(tmp_path / "collected", 12, cases=("multi-stack", "custom-flavor"))
+    db = tmp_path / "zenml.db"
+    manifest = write_manifest(tmp_path / "fleet.yaml", f"sqlite:///{db}", [str(p) for p in sources], defaults='prefix: "{host}_"')
+    command = [sys.executable, "-m", "migrator", "fleet", "apply", str(manifest)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = Path(str(manifest) + ".journal")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not journal.exists() or len(journal.read_text().splitlines()) < 3):
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = len(journal.read_text().splitlines())
+    assert 3 <= finished
+    completed = subprocess.run([*command, "--json"], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    names = [name for _, name in stack_names(db) if name != "default"]
+    assert len(names) == len(set(names))
+    expected = sum(1 if "custom-flavor" in str(p) else 8 for p in sources)
+    assert len(names) == expected
+    statuses = [line and json.loads(line)["status"] for line in journal.read_text().splitlines()]
+    assert statuses.count("applied") == len(sources)
+    assert report["exit_code"] == 0
+
+
+def hostile_tar(path: Path, name: str, *, kind: bytes = tarfile.REGTYPE, linkname: str = "", size: int = 4) -> Path:
+    with tarfile.open(path, "w:gz") as bundle:
+        info = tarfile.TarInfo(name)
+        info.type = kind
+        info.linkname = linkname
+        info.size = size if kind == tarfile.REGTYPE else 0
+        bundle.addfile(info, BytesIO(b"x" * info.size) if kind == tarfile.REGTYPE else None)
+    return path
+
+
+@pytest.mark.parametrize(
+    "name,kind,linkname,message",
+    [
+        ("../../x", tarfile.REGTYPE, "", "outside the extraction dir"),
+        ("/etc/evil", tarfile.REGTYPE, "", "absolute path"),
+        ("etc", tarfile.SYMTYPE, "/etc", "is a link"),
+        ("dev", tarfile.CHRTYPE, "", "device or special file"),
+    ],
+)
+def test_hostile_tar_rejected(tmp_path: Path, name: str, kind: bytes, linkname: str, message: str) -> None:
+    archive = hostile_tar(tmp_path / "evil.tar.gz", name, kind=kind, linkname=linkname)
+    with pytest.raises(ArchiveError, match=message) as caught:
+        extract_archive(archive, tmp_path / "out")
+    assert name in str(caught.value)
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path.parent / "x").exists()
+
+
+def test_huge_member_rejected(tmp_path: Path, monkeypatch) -> None:
+    from migrator.fleet import archives
+
+    monkeypatch.setattr(archives, "MAX_MEMBER_BYTES", 1000)
+    archive = hostile_tar(tmp_path / "big.tar.gz", "profiles/big.yaml", size=5000)
+    with pytest.raises(ArchiveError, match="profiles/big.yaml"):
+        extract_archive(archive, tmp_path / "out")
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("config.yaml", b"0" * 5000)
+    with pytest.raises(ArchiveError, match="config.yaml"):
+        extract_archive(bomb, tmp_path / "out2")
+
+
+def test_zip_with_parent_path_rejected(tmp_path: Path) -> None:
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("../../escape.yaml", "x")
+    with pytest.raises(ArchiveError, match=r"\.\./\.\./escape.yaml"):
+        extract_archive(archive, tmp_path / "out")
+    assert not (tmp_path.parent / "escape.yaml").exists()
+
+
+def test_hostile_archive_source_fails_alone(run_cli, tmp_path: Path) -> None:
+    db = tmp_path / "zenml.db"
+    evil = hostile_tar(tmp_path / "evil.tar.gz", "../../x")
+    manifest = write_manifest(tmp_path / "fleet.yaml", f"sqlite:///{db}", [str(evil), str(FIXTURES / "multi-stack")])
+    result = run_cli("fleet", "apply", str(manifest), "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["sources"][0]["status"] == "failed"
+    assert "../../x" in report["sources"][0]["message"]
+    assert report["sources"][1]["status"] == "applied"
+    before = dump_tables(db)
+    assert run_cli("fleet", "apply", str(manifest), "--fail-fast").exit_code == 1
+    assert dump_tables(db) == before
