@@ -13,14 +13,29 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from migrator import __version__
+from migrator.activate import (
+    ActivationError,
+    StackChoice,
+    find_project,
+    find_stack,
+    migrated_stack,
+    planned_stack,
+    read_repository_config,
+    repository_changes,
+    repository_config_path,
+    same_store,
+    update_config_file,
+)
 from migrator.cli_fleet import fleet
 from migrator.errors import MigratorError, UsageError
 from migrator.legacy import LegacyConfigDir, LegacyProfile, read_profiles
-from migrator.plan import MigrationOptions, Plan, plan_migration, simulate_apply
+from migrator.legacy.sql_reader import mask_url_password
+from migrator.plan import MigrationOptions, Plan, TargetSnapshot, plan_migration, simulate_apply
 from migrator.report import MigrationRecord, build_report, print_plan, print_profile_listing, print_summary, profile_listing_json
-from migrator.stores import open_store, resolve_target
+from migrator.stores import StoreTarget, open_store, resolve_target
 from migrator.stores.target import zenml_config_dir
 
 log = logging.getLogger("migrator")
@@ -88,6 +103,12 @@ def list_profiles(path: Path | None, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the plan and its outcome as JSON to this file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report to stdout instead of tables.")
+@click.option(
+    "--activate",
+    is_flag=True,
+    help="After the apply, make the migrated counterpart of the profile's active stack the active stack "
+    "in the ZenML 0.20 config.yaml (backed up first).",
+)
 def migrate(
     path: Path,
     store_url: str | None,
@@ -103,6 +124,7 @@ def migrate(
     dry_run: bool,
     report_file: Path | None,
     as_json: bool,
+    activate: bool,
 ) -> None:
     """Migrate the legacy profile at PATH into a ZenML 0.20 store: plan first, then apply atomically."""
     if project is not None and not project.strip():
@@ -123,9 +145,11 @@ def migrate(
         click.echo(f"Nothing to migrate: the profiles at {found.path} hold only the default stack and stack components.")
         sys.exit(EXIT_OK)
     target = resolve_target(store_url)
+    activation_profile = _activation_profile(profiles, target) if activate else None
     console = _console(stderr=as_json)
 
     records: list[MigrationRecord] = []
+    activation_ids: dict[str, str] = {}
     with open_store(target, user=user or "default") as store:
         snapshot = store.snapshot()
         for legacy in profiles:
@@ -142,6 +166,8 @@ def migrate(
                 record = MigrationRecord(plan, "applied", f"Applied to {store.display_url}")
                 log.info("Profile %s: %s", legacy.name, outcome.message)
                 snapshot = store.snapshot()
+                if legacy is activation_profile:
+                    activation_ids = outcome.ids
             records.append(record)
             if not as_json:
                 print_plan(console, record, dry_run=dry_run)
@@ -149,6 +175,10 @@ def migrate(
         print_summary(console, records, dry_run=dry_run)
 
     exit_code = EXIT_FAILED if any(_failed(record.plan) for record in records) else EXIT_OK
+    if activation_profile is not None:
+        activation_record = records[profiles.index(activation_profile)]
+        if not _activate_stack(console, activation_record, activation_profile, activation_ids, snapshot):
+            exit_code = EXIT_FAILED
     report = build_report(records, target=store.display_url, dry_run=dry_run, exit_code=exit_code)
     if report_file is not None:
         _write_report(report_file, report)
@@ -159,6 +189,73 @@ def migrate(
 
 def _failed(plan: Plan) -> bool:
     return plan.has_errors
+
+
+def _activation_profile(profiles: list[LegacyProfile], target: StoreTarget) -> LegacyProfile:
+    """Pick the profile whose active stack --activate makes active, and check that ZenML uses the target store.
+
+    Raises `UsageError` before anything is written when --activate cannot work.
+    """
+    if len(profiles) == 1:
+        chosen = profiles[0]
+    else:
+        activated = [p for p in profiles if p.is_activated]
+        if len(activated) != 1:
+            raise UsageError(
+                "--activate with several profiles needs one of them to be the activated profile of the ZenML 0.13 "
+                "config. Migrate the profile to activate on its own."
+            )
+        chosen = activated[0]
+    if not chosen.active_stack:
+        raise UsageError(
+            f"--activate needs the active stack of profile '{chosen.name}', which the ZenML 0.13 config.yaml records. "
+            "Give the ZenML 0.13 config dir instead of the profile dir."
+        )
+    config_dir = zenml_config_dir()
+    zenml_target = resolve_target(None, config_dir)
+    if zenml_target.kind != "sql" or not same_store(target.url, zenml_target.url):
+        raise UsageError(
+            f"--activate sets the active stack in {config_dir / 'config.yaml'}, whose ZenML store is "
+            f"{mask_url_password(zenml_target.url)}, not the target {mask_url_password(target.url)}. Leave out --store, "
+            "or set ZENML_CONFIG_PATH to the ZenML 0.20 config dir that uses the target store."
+        )
+    return chosen
+
+
+def _activate_stack(
+    console: Console, record: MigrationRecord, profile: LegacyProfile, ids: dict[str, str], snapshot: TargetSnapshot
+) -> bool:
+    """Write the migrated counterpart of the profile's active stack into the ZenML 0.20 config.yaml; return whether it worked."""
+    config_file = zenml_config_dir() / "config.yaml"
+    legacy_stack = profile.active_stack or ""
+    try:
+        if record.status == "dry-run":
+            choice = planned_stack(record.plan, legacy_stack)
+            console.print(
+                f"Dry run: --activate would make stack '{escape(choice.stack_name)}' of project "
+                f"'{escape(choice.project)}' active in {escape(str(config_file))}.",
+                highlight=False,
+            )
+            return True
+        if record.status not in ("applied", "nothing-to-do"):
+            raise ActivationError(f"profile '{profile.name}' was not applied, so its active stack '{legacy_stack}' is not activated.")
+        choice = migrated_stack(record.plan, ids, snapshot, legacy_stack)
+        update = update_config_file(config_file, choice.config_values())
+    except ActivationError as error:
+        console.print(f"[red]Not activated:[/] {escape(str(error))}", highlight=False)
+        return False
+    _print_activation(console, choice, update.path, update.backup)
+    return True
+
+
+def _print_activation(console: Console, choice: StackChoice, path: Path, backup: Path | None) -> None:
+    console.print(
+        f"Active stack: '{escape(choice.stack_name)}' ({choice.stack_id}) of project '{escape(choice.project)}', "
+        f"written to {escape(str(path))}",
+        highlight=False,
+    )
+    if backup is not None:
+        console.print(f"Backup of the previous file: {escape(str(backup))}", highlight=False)
 
 
 def _select_profiles(found: LegacyConfigDir, all_profiles: bool) -> list[LegacyProfile]:
@@ -191,8 +288,9 @@ def _select_profiles(found: LegacyConfigDir, all_profiles: bool) -> list[LegacyP
 
 def _rest_message(profile: LegacyProfile) -> str:
     return (
-        f"Profile '{profile.name}' keeps its stacks on the ZenML 0.13 server at {profile.store_url}, not on this machine. "
-        "Migrate it from a machine that can reach that server."
+        f"Profile '{profile.name}' keeps its stacks on the ZenML 0.13 server at {profile.store_url}, not on this machine, "
+        "and zenml-migrate reads only profiles on disk. Run it on the host of that server, on the config dir of the "
+        "profile that the server serves (`zenml up --profile`)."
     )
 
 
@@ -201,6 +299,65 @@ def _write_report(path: Path, report: dict[str, Any]) -> None:
         path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     except OSError as error:
         raise UsageError(f"Cannot write the report {path}: {error.strerror}.") from None
+
+
+@cli.group()
+def repo() -> None:
+    """Convert the config of ZenML 0.13 repositories (.zen/config.yaml) for ZenML 0.20."""
+
+
+@repo.command("migrate")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--store", "store_url", default=None, help="Store that contains the migrated stacks. Default: the store of the ZenML 0.20 config dir.")
+@click.option("--prefix", default="", help="The --prefix that the stacks were migrated with.")
+@click.option("--project", default=None, help="Project that the stacks were migrated into. Default: the active project of the ZenML 0.20 config.")
+@click.option("--dry-run", is_flag=True, help="Print the change and write nothing.")
+def migrate_repository(directory: Path, store_url: str | None, prefix: str, project: str | None, dry_run: bool) -> None:
+    """Make the repository at DIRECTORY use the migrated counterpart of its ZenML 0.13 active stack.
+
+    Replaces active_profile_name and active_stack_name in DIRECTORY/.zen/config.yaml
+    with the active_project_name and active_stack_id that ZenML 0.20 reads, after
+    copying the file to a timestamped backup next to it.
+    """
+    config = read_repository_config(repository_config_path(directory))
+    if config.converted:
+        click.echo(f"{config.path} already has the ZenML 0.20 keys; nothing to do.")
+        sys.exit(EXIT_OK)
+    target = resolve_target(store_url)
+    project_name = project or target.active_project
+    with open_store(target) as store:
+        snapshot = store.snapshot()
+        display_url = store.display_url
+    choice: StackChoice | None = None
+    try:
+        find_project(snapshot, project_name)
+        if config.stack is not None:
+            stack_name = config.stack if config.stack == "default" else prefix + config.stack
+            choice = find_stack(snapshot, project_name, stack_name)
+    except ActivationError as error:
+        raise ActivationError(
+            f"{error} Migrate profile '{config.profile}' first (zenml-migrate profile migrate), "
+            f"or give the --store, --project and --prefix that it was migrated with. {config.path} was not changed."
+        ) from None
+    changes = repository_changes(choice, project_name)
+
+    console = _console()
+    console.print(f"Repository config {escape(str(config.path))}:", highlight=False)
+    console.print(f"  active_profile_name: {escape(str(config.profile))} -> active_project_name: {escape(project_name)}", highlight=False)
+    if choice is not None:
+        console.print(
+            f"  active_stack_name: {escape(str(config.stack))} -> active_stack_id: {choice.stack_id} "
+            f"(stack '{escape(choice.stack_name)}' in {escape(display_url)})",
+            highlight=False,
+        )
+    else:
+        console.print("  no active stack: ZenML 0.20 uses the default stack of the project", highlight=False)
+    if dry_run:
+        console.print("Dry run, nothing written.", highlight=False)
+        sys.exit(EXIT_OK)
+    update = update_config_file(config.path, changes.values, renames=changes.renames, remove=changes.remove)
+    console.print(f"Wrote {escape(str(update.path))}; backup of the previous file: {escape(str(update.backup))}", highlight=False)
+    sys.exit(EXIT_OK)
 
 
 cli.add_command(fleet)

@@ -27,6 +27,14 @@ from migrator.legacy.models import (
     StoreType,
     component_directory,
 )
+from migrator.legacy.sql_reader import (
+    is_mysql_url,
+    mask_url_password,
+    read_mysql_store,
+    read_sqlite_store,
+    sqlite_path_of,
+    unsupported_store_profile,
+)
 from migrator.legacy.yaml_files import YamlDocument, YamlFileError, load_yaml_file
 
 log = logging.getLogger(__name__)
@@ -166,7 +174,8 @@ def _read_configured_profile(
     known: StoreType = store_type if store_type in ("local", "sql", "rest") else "unknown"
     profile_dir = profiles_root / name
     context = {
-        "store_url": str(store_url) if store_url is not None else None,
+        # A MySQL store_url may carry a password, which must never reach a listing or report.
+        "store_url": mask_url_password(str(store_url)) if store_url is not None else None,
         "active_stack": str(active_stack) if active_stack is not None else None,
         "active_user": str(active_user) if active_user is not None else None,
         "is_activated": name == activated,
@@ -184,13 +193,20 @@ def _read_configured_profile(
                         f"Profile '{name}' keeps its stacks on the ZenML 0.13 server at {store_url}; "
                         "nothing of it is stored on this machine"
                     ),
-                    hint="Migrate it from a machine that can reach that server, with the server's own store.",
+                    hint=(
+                        "A ZenML 0.13 server serves a local or SQL profile of its own host (`zenml up --profile`). "
+                        "Run zenml-migrate on the host of that server, on the config dir of that profile."
+                    ),
                     location=SourceLocation(file=str(config_file)),
                     entity=name,
                 )
             ],
             **context,
         )
+    if known == "sql" and not _is_profile_dir(profile_dir):
+        sql_profile = _read_sql_store_url(store_url, name=name, path=profile_dir, context=context)
+        if sql_profile is not None:
+            return sql_profile
     if not profile_dir.is_dir():
         local_dir = _local_path_of(store_url)
         if local_dir is not None and local_dir.is_dir():
@@ -226,6 +242,26 @@ def _read_configured_profile(
     return profile
 
 
+def _read_sql_store_url(url: Any, *, name: str, path: Path, context: dict[str, Any]) -> LegacyProfile | None:
+    """Read a SQL profile whose profile dir contains no zenml.db from its store_url, if that names a store.
+
+    ZenML 0.13 keeps a SQLite store in the profile dir unless the user gave
+    another `sqlite:///` file, and a MySQL store on its server. Returns None
+    when `url` is a `sqlite:///` URL of a missing file, or no URL at all.
+    """
+    if not isinstance(url, str):
+        return None
+    common = {"name": name, "path": str(path), **context}
+    if is_mysql_url(url):
+        return read_mysql_store(url, common)
+    db = sqlite_path_of(url)
+    if db is not None and db.is_file():
+        return read_sqlite_store(db, common)
+    if "://" in url and not url.lower().startswith("sqlite:"):
+        return unsupported_store_profile(url, common)
+    return None
+
+
 def _local_path_of(url: Any) -> Path | None:
     if not isinstance(url, str):
         return None
@@ -259,21 +295,7 @@ def read_profile_dir(
     if stacks_file.is_file():
         return _read_yaml_store(path, stacks_file, common)
     if (path / SQL_STORE_FILE).is_file():
-        # NOTE: the 0.13 SQL store is recognised but its tables are not read yet.
-        return LegacyProfile(
-            store_type="sql",
-            diagnostics=[
-                Diagnostic(
-                    severity=Severity.ERROR,
-                    code="sql-store-unsupported",
-                    message=f"Profile '{profile_name}' is a ZenML 0.13 SQL store ({path / SQL_STORE_FILE}), which this version cannot read",
-                    hint="Export its stacks with ZenML 0.13 into a local (YAML) profile, then migrate that profile.",
-                    location=SourceLocation(file=str(path / SQL_STORE_FILE)),
-                    entity=profile_name,
-                )
-            ],
-            **common,
-        )
+        return read_sqlite_store(path / SQL_STORE_FILE, common)
     return LegacyProfile(
         store_type="unknown",
         diagnostics=[

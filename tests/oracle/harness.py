@@ -203,17 +203,20 @@ def run_zenml(
     *args: str,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     env: Mapping[str, str] | None = None,
+    cwd: Path | str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real `zenml` CLI with the global config in config_dir and return the finished process.
 
     stdout and stderr are captured as text. A non-zero exit code is returned,
-    not raised. env adds variables to the environment of oracle_env().
+    not raised. env adds variables to the environment of oracle_env(). cwd is
+    the working directory, by default a new empty one; ZenML uses the
+    repository (`.zen/`) that contains it, if any.
     """
     zenml = oracle_python().parent / "zenml"
-    with tempfile.TemporaryDirectory(prefix="zenml-oracle-cwd-") as cwd:
+    with tempfile.TemporaryDirectory(prefix="zenml-oracle-cwd-") as scratch:
         return subprocess.run(
             [str(zenml), *args],
-            cwd=cwd,
+            cwd=cwd if cwd is not None else scratch,
             env=oracle_env(config_dir, env),
             stdin=subprocess.DEVNULL,
             capture_output=True,
