@@ -200,8 +200,11 @@ class Journal:
 
     def record(self, source: str, profile: str, status: str) -> None:
         entry = {"at": datetime.now().isoformat(timespec="seconds"), "target": self.target, "source": source, "profile": profile, "status": status}
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        if self.path.is_file() and self.path.stat().st_size and not self.path.read_bytes().endswith(b"\n"):
+            line = "\n" + line  # the previous run was killed in the middle of a line
         with open(self.path, "a", encoding="utf-8") as stream:
-            stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            stream.write(line)
             stream.flush()
             os.fsync(stream.fileno())
 
