@@ -120,3 +120,47 @@ def oracle_python_path() -> Path:
         if os.environ.get("ZENML_MIGRATE_REQUIRE_ORACLE") == "1":
             pytest.fail(f"ZenML 0.20.5 environment required but unavailable: {error.reason}")
         pytest.skip(f"ZenML 0.20.5 environment unavailable: {error.reason}")
+
+
+# -- MySQL -------------------------------------------------------------------
+
+# The server of the tests marked `mysql`; they connect as root without a password.
+MYSQL_HOST = "127.0.0.1"
+MYSQL_PORT = 3306
+# The options of every test database. schema/mysql/record_schema.py records
+# ZenML's tables in a database with the same options.
+MYSQL_DATABASE_OPTIONS = "CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+
+
+@dataclass
+class MysqlDatabase:
+    """A scratch database: its name, and its store URL as users write it (root, no password)."""
+
+    name: str
+    url: str
+
+
+@pytest.fixture
+def mysql_database(monkeypatch: pytest.MonkeyPatch):
+    """Create an empty database with a random name on the test server, and drop it after the test.
+
+    ZENML_STORE_PASSWORD is removed from the environment, so that the URL
+    without a password connects as root without one.
+    """
+    import secrets
+
+    import pymysql
+
+    monkeypatch.delenv("ZENML_STORE_PASSWORD", raising=False)
+    name = f"zenml_migrate_test_{secrets.token_hex(6)}"
+    admin = pymysql.connect(host=MYSQL_HOST, port=MYSQL_PORT, user="root", password="", autocommit=True)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE `{name}` {MYSQL_DATABASE_OPTIONS}")
+        try:
+            yield MysqlDatabase(name=name, url=f"mysql://root@{MYSQL_HOST}:{MYSQL_PORT}/{name}")
+        finally:
+            with admin.cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        admin.close()

@@ -6,12 +6,20 @@ snapshot inside the transaction, refuses to write if the store changed since
 planning, inserts in bulk and commits once, so a failure leaves the store as
 it was. Rows look exactly like the ones ZenML 0.20.5 writes: 32-hex-digit
 ids, naive local timestamps, configurations as base64 of JSON.
+
+On MySQL (and MariaDB) the re-read takes row locks (SELECT ... FOR UPDATE at
+REPEATABLE READ) on every table it compares, so no other writer can change
+them between the check and the commit. MySQL commits DDL at once, so the
+tables of a new database are created before the transaction and dropped
+again when the apply fails.
 """
 
 import base64
 import binascii
 import json
 import logging
+import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import bcrypt
-from sqlalchemy import Connection, Engine, create_engine, delete, event, inspect, insert, select, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, inspect, insert, select, text, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from migrator.errors import ApplyError, StoreSchemaError, StoreUnavailable
+from migrator.errors import ApplyError, MigratorError, StoreSchemaError, StoreUnavailable, UsageError
 from migrator.plan.models import (
     Action,
     EntityKind,
@@ -45,6 +53,13 @@ log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 _WRITE_OPTION = "zenml_migrate_write"
+
+MYSQL_BACKENDS = ("mysql", "mariadb")
+# ZenML 0.20 also reads the store password from this variable. A MySQL URL
+# without a password takes it from there, which keeps it out of shell history.
+PASSWORD_VARIABLE = "ZENML_STORE_PASSWORD"
+# The database names that ZenML 0.20.5 accepts (SqlZenStoreConfiguration._validate_url).
+ZENML_DATABASE_NAME = re.compile(r'^[^\\/?%*:|"<>.-]{1,64}$')
 
 
 @dataclass
@@ -86,20 +101,30 @@ class SqlStore:
     """A ZenML 0.20 SQL store, opened by URL.
 
     `url` is a SQLAlchemy URL: `sqlite:////abs/path/zenml.db` or
-    `mysql+pymysql://user:password@host:port/database`. A SQLite file that
-    does not exist yet is created by the first apply, never by a snapshot;
-    with `create_directories`, that apply also creates its missing parent
-    directories, as ZenML does for its default store.
+    `mysql+pymysql://user[:password]@host[:port]/database`; a MySQL URL
+    without a password takes it from ZENML_STORE_PASSWORD when that is set.
+    A SQLite file that does not exist yet is created by the first apply,
+    never by a snapshot; with `create_directories`, that apply also creates
+    its missing parent directories, as ZenML does for its default store. A
+    MySQL database must exist; the first apply creates the ZenML tables in it.
+
+    Raises `UsageError` for a URL that cannot be parsed, and for a MySQL URL
+    without a user or database or with a database name that ZenML 0.20.5
+    rejects.
     """
 
     def __init__(
         self, url: str, *, active_project: str = "default", active_user: str = "default", create_directories: bool = False
     ) -> None:
-        self.url = make_url(url)
+        self.url = parse_store_url(url)
         self.create_directories = create_directories
         self.active_project = active_project
         self.active_user = active_user
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.is_mysql = self.url.get_backend_name() in MYSQL_BACKENDS
+        if self.is_mysql:
+            self.url = with_password_from_environment(self.url)
+            _check_mysql_url(self.url, self.display_url)
         self._engine: Engine | None = None
         self.fail_after_statements: int | None = None  # test hook: raise after this many write statements
 
@@ -128,6 +153,12 @@ class SqlStore:
                 raise StoreUnavailable(f"Cannot create the SQLite store {path}: directory {path.parent} does not exist.")
             engine = create_engine(self.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
             _use_explicit_sqlite_transactions(engine)
+        elif self.is_mysql:
+            # utf8mb4 encodes every name of the legacy profiles (CJK, emoji).
+            # A charset in the URL query takes precedence.
+            connect_args = {} if "charset" in self.url.query else {"charset": "utf8mb4"}
+            engine = create_engine(self.url, pool_pre_ping=True, isolation_level="REPEATABLE READ", connect_args=connect_args)
+            _use_strict_mysql_sessions(engine)
         else:
             engine = create_engine(self.url, pool_pre_ping=True)
         self._engine = engine
@@ -160,10 +191,11 @@ class SqlStore:
         try:
             with self._engine_for_use().connect() as connection:
                 yield connection
-        except OperationalError as error:
-            raise StoreUnavailable(f"Cannot open the store {self.display_url}: {_reason(error)}") from None
+        except SQLAlchemyError as error:
+            raise StoreUnavailable(f"Cannot open the store {self.display_url}: {self._describe(error)}.") from None
 
-    def _read_snapshot(self, connection: Connection) -> TargetSnapshot:
+    def _read_snapshot(self, connection: Connection, *, lock: bool = False) -> TargetSnapshot:
+        """Read the snapshot. With `lock` on MySQL, the rows read and the gaps between them stay locked until commit."""
         present = set(inspect(connection).get_table_names())
         wanted = {table.name for table in tables.MIGRATED_TABLES}
         if not present & wanted:
@@ -175,11 +207,20 @@ class SqlStore:
                 "Point --store at a ZenML 0.20 database or at a new file."
             )
         self._check_columns(connection)
+        if self.is_mysql:
+            self._check_engines(connection)
+
+        def read(table: Table, *order_by: Any) -> Any:
+            statement = select(table).order_by(*order_by)
+            if lock and not self.is_sqlite:
+                statement = statement.with_for_update()
+            return connection.execute(statement)
+
         projects = tuple(
             TargetProject(id=row.id, name=row.name, description=row.description)
-            for row in connection.execute(select(tables.projects).order_by(tables.projects.c.created))
+            for row in read(tables.projects, tables.projects.c.created)
         )
-        users = tuple(TargetUser(id=row.id, name=row.name) for row in connection.execute(select(tables.users)))
+        users = tuple(TargetUser(id=row.id, name=row.name) for row in read(tables.users))
         flavors = tuple(
             TargetFlavor(
                 id=row.id,
@@ -191,7 +232,7 @@ class SqlStore:
                 integration=row.integration,
                 config_schema=row.config_schema,
             )
-            for row in connection.execute(select(tables.flavors))
+            for row in read(tables.flavors)
         )
         components = tuple(
             TargetComponent(
@@ -204,10 +245,10 @@ class SqlStore:
                 configuration=decode_configuration(row.configuration),
                 is_shared=bool(row.is_shared),
             )
-            for row in connection.execute(select(tables.stack_components))
+            for row in read(tables.stack_components)
         )
         members: dict[str, list[str]] = {}
-        for row in connection.execute(select(tables.stack_compositions)):
+        for row in read(tables.stack_compositions):
             members.setdefault(row.stack_id, []).append(row.component_id)
         stacks = tuple(
             TargetStack(
@@ -218,12 +259,15 @@ class SqlStore:
                 is_shared=bool(row.is_shared),
                 component_ids=tuple(sorted(members.get(row.id, []))),
             )
-            for row in connection.execute(select(tables.stacks))
+            for row in read(tables.stacks)
         )
         return TargetSnapshot(
             initialized=bool(users),
             active_project=self.active_project,
             active_user=self.active_user,
+            # NOTE: every MySQL database counts as case-insensitive, whatever its
+            # collation. The default utf8mb4_general_ci also equates 'e' with 'é'
+            # and ignores trailing spaces, which the planner's casefold() does not.
             names_case_insensitive=not self.is_sqlite,
             projects=projects,
             users=users,
@@ -243,6 +287,19 @@ class SqlStore:
                     "it was not created by ZenML 0.20. Upgrade the store with ZenML 0.20 first."
                 )
 
+    def _check_engines(self, connection: Connection) -> None:
+        """Raise `StoreSchemaError` for a migrated table that is not InnoDB, because a failed apply could not roll it back."""
+        names = [table.name for table in tables.MIGRATED_TABLES]
+        rows = connection.execute(
+            text("SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")
+        )
+        for name, engine in rows:
+            if name in names and (engine or "").lower() != "innodb":
+                raise StoreSchemaError(
+                    f"Table {name} of {self.display_url} uses the {engine} engine, which has no transactions. "
+                    f"Convert it with ALTER TABLE {name} ENGINE=InnoDB, then run the command again."
+                )
+
     # -- writing ---------------------------------------------------------
 
     def apply(self, plan: Plan, expected: TargetSnapshot) -> ApplyOutcome:
@@ -257,29 +314,105 @@ class SqlStore:
             return ApplyOutcome(applied=False, message="not applied: the plan has errors")
         if not plan.writes:
             return ApplyOutcome(applied=True, message="nothing to write")
-        engine = self._engine_for_use()
         writer = _PlanWriter(plan, self.fail_after_statements)
+        progress = _ApplyProgress()
         try:
-            with engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection:
-                with connection.begin():
-                    tables.metadata.create_all(connection, checkfirst=True)
-                    current = self._read_snapshot(connection)
-                    if _comparable(current) != _comparable(expected):
-                        raise ApplyError(
-                            f"The store {self.display_url} changed after the plan was made; nothing was written. "
-                            "Run the command again to plan against its new state."
-                        )
-                    writer.write(connection)
-        except ApplyError:
-            raise
-        except (StoreSchemaError, StoreUnavailable):
-            raise
-        except OperationalError as error:
-            raise StoreUnavailable(f"Writing to {self.display_url} failed: {_reason(error)}; nothing was written.") from None
-        except (SQLAlchemyError, DBAPIError) as error:
-            raise ApplyError(f"Writing to {self.display_url} failed: {_reason(error)}; nothing was written.") from None
+            self._write_in_transaction(writer, expected, progress)
+        except (MigratorError, SQLAlchemyError) as error:
+            leftover = self._drop_created_tables(progress.created_tables)
+            raise self._apply_failure(error, progress, leftover) from None
         log.info("Applied profile %s to %s: %d rows", plan.profile, self.display_url, writer.rows)
         return ApplyOutcome(applied=True, ids=writer.ids, rows_written=writer.rows, message="applied")
+
+    def _write_in_transaction(self, writer: "_PlanWriter", expected: TargetSnapshot, progress: "_ApplyProgress") -> None:
+        engine = self._engine_for_use()
+        with engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection:
+            if not self.is_sqlite:
+                # MySQL commits DDL at once, so a new database gets its tables
+                # before the transaction; apply() drops them again on failure.
+                with connection.begin():
+                    self._create_missing_tables(connection, progress.created_tables)
+            with connection.begin() as transaction:
+                if self.is_sqlite:
+                    tables.metadata.create_all(connection, checkfirst=True)
+                current = self._read_snapshot(connection, lock=True)
+                if _comparable(current) != _comparable(expected):
+                    raise ApplyError(
+                        f"The store {self.display_url} changed after the plan was made; nothing was written. "
+                        "Run the command again to plan against its new state."
+                    )
+                writer.write(connection)
+                progress.committing = True
+                transaction.commit()
+
+    def _create_missing_tables(self, connection: Connection, created: list[Table]) -> None:
+        """Create the ZenML tables that the database lacks, appending each to `created` once it exists."""
+        present = set(inspect(connection).get_table_names())
+        for table in tables.metadata.sorted_tables:
+            if table.name not in present:
+                table.create(connection)
+                created.append(table)
+
+    def _drop_created_tables(self, created: list[Table]) -> str:
+        """Drop the tables that a failed apply created on MySQL, if they are still empty.
+
+        Returns what could not be dropped, as a sentence for the error message, or "".
+        """
+        if not created:
+            return ""
+        kept: list[str] = []
+        try:
+            with self._engine_for_use().connect() as connection:
+                for table in reversed(created):
+                    if connection.execute(select(table).limit(1)).first() is None:
+                        table.drop(connection)
+                    else:
+                        kept.append(table.name)
+                connection.commit()
+        except SQLAlchemyError as error:
+            log.warning("Cannot drop the tables created by the failed apply on %s: %s", self.display_url, self._describe(error))
+            return f" The new, empty ZenML tables were left in the database: {self._describe(error)}."
+        if kept:
+            return f" The new tables {', '.join(kept)} were kept because another writer has filled them."
+        return ""
+
+    def _apply_failure(self, error: Exception, progress: "_ApplyProgress", leftover: str) -> MigratorError:
+        """Return the error that apply() raises for a failure while writing."""
+        if isinstance(error, MigratorError):
+            return type(error)(f"{error}{leftover}") if leftover else error
+        assert isinstance(error, SQLAlchemyError)
+        reason = self._describe(error)
+        if progress.committing:
+            return StoreUnavailable(
+                f"Committing to {self.display_url} failed: {reason}. The changes may or may not have been committed; "
+                "run the command again, and if they were, every entity plans as unchanged."
+            )
+        if _mysql_error_code(error) in _LOCK_ERRORS:
+            return ApplyError(f"Writing to {self.display_url} failed: {reason}; nothing was written. Run the command again.{leftover}")
+        if isinstance(error, OperationalError):
+            return StoreUnavailable(f"Writing to {self.display_url} failed: {reason}; nothing was written.{leftover}")
+        return ApplyError(f"Writing to {self.display_url} failed: {reason}; nothing was written.{leftover}")
+
+    def _describe(self, error: SQLAlchemyError) -> str:
+        """Return the first line of a database error, with advice for the usual MySQL failures and no password."""
+        reason = _reason(error)
+        code = _mysql_error_code(error)
+        if self.is_mysql and code is not None:
+            message = error.orig.args[1] if len(error.orig.args) > 1 else reason
+            advice = _mysql_advice(code, self.url)
+            reason = f"{advice} (MySQL error {code}: {message})" if advice else f"MySQL error {code}: {message}"
+        password = self.url.password
+        if password:
+            reason = reason.replace(str(password), "***")
+        return reason
+
+
+@dataclass
+class _ApplyProgress:
+    """How far an apply got, for cleaning up and describing a failure."""
+
+    created_tables: list[Table] = field(default_factory=list)
+    committing: bool = False
 
 
 def _comparable(snapshot: TargetSnapshot) -> TargetSnapshot:
@@ -455,3 +588,89 @@ def _reason(error: Exception) -> str:
     text = str(original if original is not None else error)
     return text.splitlines()[0] if text else type(error).__name__
 
+
+def parse_store_url(url: str) -> URL:
+    """Parse a SQLAlchemy URL. The error message leaves the URL out, because it may contain a password."""
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):
+        raise UsageError(
+            "Invalid store URL. Use sqlite:////PATH or mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE, "
+            "with a numeric port and the special characters of the password percent-encoded."
+        ) from None
+
+
+def with_password_from_environment(url: URL) -> URL:
+    """Return a MySQL URL with the password of ZENML_STORE_PASSWORD when the URL has none."""
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if url.password is None and password:
+        return url.set(password=password)
+    return url
+
+
+def _check_mysql_url(url: URL, display_url: str) -> None:
+    usage = "Use mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE."
+    if not url.username:
+        raise UsageError(f"The store URL {display_url} names no user. {usage}")
+    if not url.database:
+        raise UsageError(f"The store URL {display_url} names no database. {usage}")
+    if not ZENML_DATABASE_NAME.match(url.database):
+        raise UsageError(
+            f"ZenML 0.20.5 cannot open the database '{url.database}': a name has 1 to 64 characters "
+            'and none of \\ / ? % * : | " < > . -. Migrate into a database with such a name.'
+        )
+    if not url.password:
+        log.warning(
+            "The store URL has no password, neither in the URL nor in %s. The migration works, "
+            "but ZenML 0.20.5 opens a MySQL store only as a user with a password.",
+            PASSWORD_VARIABLE,
+        )
+
+
+def _use_strict_mysql_sessions(engine: Engine) -> None:
+    """Make each MySQL session reject values that do not fit a column.
+
+    A server configured without strict mode would truncate them and only warn.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _strict(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_TRANS_TABLES')")
+
+
+# Server error codes after which running the command again can succeed.
+_LOCK_ERRORS = (1205, 1213)  # lock wait timeout exceeded, deadlock found
+
+
+def _mysql_error_code(error: SQLAlchemyError) -> int | None:
+    args = getattr(getattr(error, "orig", None), "args", ())
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def _mysql_advice(code: int | None, url: URL) -> str:
+    """Return what a MySQL error code means for the store at `url`, and what to do; "" for other codes."""
+    user = url.username
+    database = url.database
+    address = f"{url.host or 'localhost'}:{url.port or 3306}"
+    rejected = (
+        f"the server rejected user '{user}' with the given password; check the user and the password "
+        f"(in the store URL or in {PASSWORD_VARIABLE})"
+        if url.password
+        else f"the server rejected user '{user}' without a password; give it in the store URL or in {PASSWORD_VARIABLE}"
+    )
+    advice = {
+        2003: f"no MySQL server answers at {address}; start it, or correct the host and port of the store URL",
+        2005: f"the host {url.host} of the store URL is unknown",
+        1045: rejected,  # access denied
+        1698: rejected,  # access denied to a user without a password (MariaDB)
+        1044: f"user '{user}' has no access to database '{database}'; grant it with GRANT ALL ON `{database}`.* TO '{user}'",
+        1049: f"database '{database}' does not exist; create it with CREATE DATABASE `{database}` CHARACTER SET utf8mb4",
+        2006: "the connection to the MySQL server was lost",
+        2013: "the connection to the MySQL server was lost",
+        1205: "another session holds locks on the ZenML tables and did not release them in time",
+        1213: "another session wrote to the ZenML tables at the same time (deadlock)",
+        1366: "a name does not fit the character set of its table; ZenML tables need CHARACTER SET utf8mb4 for such names",
+        1406: "a value is longer than its column allows",
+    }
+    return advice.get(code, "") if code is not None else ""

@@ -1,8 +1,13 @@
 """The ZenML 0.20.5 tables that hold projects, users, flavors, stack components and stacks.
 
 Column names, types, nullability and foreign keys match what ZenML 0.20.5
-creates with `SQLModel.metadata.create_all` (observed on SQLite: ids are
-CHAR(32), strings VARCHAR, timestamps naive DATETIME, configurations BLOB).
+creates with `SQLModel.metadata.create_all`. On SQLite ids are CHAR(32),
+strings VARCHAR, timestamps naive DATETIME, booleans BOOLEAN and
+configurations BLOB (tests/data/zenml-0.20.5-sqlite-schema.sql). On MySQL
+the same declarations give char(32), varchar(255), datetime without
+fractional seconds, tinyint(1) and blob (schema/mysql/zenml-0.20.5.sql,
+recorded on MariaDB 10.11). Tables are created with ENGINE=InnoDB on MySQL,
+because the writer needs transactions.
 ZenML enforces name uniqueness in code, so there are no UNIQUE constraints.
 The other ZenML tables (pipelines, runs, teams, roles) are created empty so
 that a new database has the full ZenML schema; the ML-Metadata tables are
@@ -24,6 +29,13 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# ZenML declares strings with SQLModel's AutoString, which renders as VARCHAR
+# on SQLite and as VARCHAR(255) on MySQL, where SQLAlchemy needs a length.
+STRING = VARCHAR().with_variant(VARCHAR(255), "mysql", "mariadb")
+
+# Table options that only the MySQL dialect renders, so the SQLite DDL stays as ZenML's.
+TABLE_OPTIONS = {"mysql_engine": "InnoDB"}
+
 
 def _id(name: str = "id", *foreign: ForeignKey, nullable: bool = False, primary_key: bool = False) -> Column:
     return Column(name, CHAR(32), *foreign, nullable=nullable, primary_key=primary_key)
@@ -44,34 +56,51 @@ projects = Table(
     "projectschema",
     metadata,
     _id(primary_key=True),
-    Column("name", VARCHAR, nullable=False),
-    Column("description", VARCHAR, nullable=False),
+    Column("name", STRING, nullable=False),
+    Column("description", STRING, nullable=False),
     *_timestamps(),
+    **TABLE_OPTIONS,
 )
 
 users = Table(
     "userschema",
     metadata,
     _id(primary_key=True),
-    Column("name", VARCHAR, nullable=False),
-    Column("full_name", VARCHAR, nullable=False),
-    Column("email", VARCHAR, nullable=True),
+    Column("name", STRING, nullable=False),
+    Column("full_name", STRING, nullable=False),
+    Column("email", STRING, nullable=True),
     Column("active", BOOLEAN, nullable=False),
-    Column("password", VARCHAR, nullable=True),
-    Column("activation_token", VARCHAR, nullable=True),
+    Column("password", STRING, nullable=True),
+    Column("activation_token", STRING, nullable=True),
     *_timestamps(),
     Column("email_opted_in", BOOLEAN, nullable=True),
+    **TABLE_OPTIONS,
 )
 
-teams = Table("teamschema", metadata, _id(primary_key=True), Column("name", VARCHAR, nullable=False), *_timestamps())
+teams = Table(
+    "teamschema",
+    metadata,
+    _id(primary_key=True),
+    Column("name", STRING, nullable=False),
+    *_timestamps(),
+    **TABLE_OPTIONS,
+)
 
-roles = Table("roleschema", metadata, _id(primary_key=True), Column("name", VARCHAR, nullable=False), *_timestamps())
+roles = Table(
+    "roleschema",
+    metadata,
+    _id(primary_key=True),
+    Column("name", STRING, nullable=False),
+    *_timestamps(),
+    **TABLE_OPTIONS,
+)
 
 team_assignments = Table(
     "teamassignmentschema",
     metadata,
     _id("user_id", ForeignKey("userschema.id"), primary_key=True),
     _id("team_id", ForeignKey("teamschema.id"), primary_key=True),
+    **TABLE_OPTIONS,
 )
 
 user_role_assignments = Table(
@@ -82,6 +111,7 @@ user_role_assignments = Table(
     _id("user_id", ForeignKey("userschema.id")),
     _id("project_id", ForeignKey("projectschema.id"), nullable=True),
     *_timestamps(),
+    **TABLE_OPTIONS,
 )
 
 team_role_assignments = Table(
@@ -92,6 +122,7 @@ team_role_assignments = Table(
     _id("team_id", ForeignKey("teamschema.id")),
     _id("project_id", ForeignKey("projectschema.id"), nullable=True),
     *_timestamps(),
+    **TABLE_OPTIONS,
 )
 
 flavors = Table(
@@ -99,12 +130,13 @@ flavors = Table(
     metadata,
     *_owned_columns(),
     _id(primary_key=True),
-    Column("type", VARCHAR, nullable=False),
-    Column("source", VARCHAR, nullable=False),
-    Column("name", VARCHAR, nullable=False),
-    Column("integration", VARCHAR, nullable=True),
-    Column("config_schema", VARCHAR, nullable=False),
+    Column("type", STRING, nullable=False),
+    Column("source", STRING, nullable=False),
+    Column("name", STRING, nullable=False),
+    Column("integration", STRING, nullable=True),
+    Column("config_schema", STRING, nullable=False),
     *_timestamps(),
+    **TABLE_OPTIONS,
 )
 
 stack_components = Table(
@@ -112,12 +144,13 @@ stack_components = Table(
     metadata,
     *_owned_columns(),
     _id(primary_key=True),
-    Column("name", VARCHAR, nullable=False),
+    Column("name", STRING, nullable=False),
     Column("is_shared", BOOLEAN, nullable=False),
-    Column("type", VARCHAR, nullable=False),
-    Column("flavor", VARCHAR, nullable=False),
+    Column("type", STRING, nullable=False),
+    Column("flavor", STRING, nullable=False),
     Column("configuration", BLOB, nullable=False),
     *_timestamps(),
+    **TABLE_OPTIONS,
 )
 
 stacks = Table(
@@ -126,8 +159,9 @@ stacks = Table(
     *_owned_columns(),
     _id(primary_key=True),
     *_timestamps(),
-    Column("name", VARCHAR, nullable=False),
+    Column("name", STRING, nullable=False),
     Column("is_shared", BOOLEAN, nullable=False),
+    **TABLE_OPTIONS,
 )
 
 stack_compositions = Table(
@@ -135,6 +169,7 @@ stack_compositions = Table(
     metadata,
     _id("stack_id", ForeignKey("stackschema.id"), primary_key=True),
     _id("component_id", ForeignKey("stackcomponentschema.id"), primary_key=True),
+    **TABLE_OPTIONS,
 )
 
 pipelines = Table(
@@ -142,10 +177,11 @@ pipelines = Table(
     metadata,
     *_owned_columns(),
     _id(primary_key=True),
-    Column("name", VARCHAR, nullable=False),
+    Column("name", STRING, nullable=False),
     Column("docstring", VARCHAR(4096), nullable=True),
     Column("spec", VARCHAR(4096), nullable=False),
     *_timestamps(),
+    **TABLE_OPTIONS,
 )
 
 pipeline_runs = Table(
@@ -156,45 +192,48 @@ pipeline_runs = Table(
     _id("stack_id", ForeignKey("stackschema.id", ondelete="SET NULL"), nullable=True),
     _id("pipeline_id", ForeignKey("pipelineschema.id", ondelete="SET NULL"), nullable=True),
     _id(primary_key=True),
-    Column("name", VARCHAR, nullable=False),
+    Column("name", STRING, nullable=False),
     Column("pipeline_configuration", VARCHAR(4096), nullable=False),
     Column("num_steps", INTEGER, nullable=False),
-    Column("zenml_version", VARCHAR, nullable=False),
-    Column("git_sha", VARCHAR, nullable=True),
+    Column("zenml_version", STRING, nullable=False),
+    Column("git_sha", STRING, nullable=True),
     *_timestamps(),
     Column("mlmd_id", INTEGER, nullable=True),
+    **TABLE_OPTIONS,
 )
 
 step_runs = Table(
     "steprunschema",
     metadata,
     _id(primary_key=True),
-    Column("name", VARCHAR, nullable=False),
+    Column("name", STRING, nullable=False),
     _id("pipeline_run_id", ForeignKey("pipelinerunschema.id")),
-    Column("entrypoint_name", VARCHAR, nullable=False),
+    Column("entrypoint_name", STRING, nullable=False),
     Column("parameters", VARCHAR(4096), nullable=False),
     Column("step_configuration", VARCHAR(4096), nullable=False),
     Column("docstring", VARCHAR(4096), nullable=True),
     Column("mlmd_id", INTEGER, nullable=True),
     *_timestamps(),
+    **TABLE_OPTIONS,
 )
 
 artifacts = Table(
     "artifactschema",
     metadata,
     _id(primary_key=True),
-    Column("name", VARCHAR, nullable=False),
+    Column("name", STRING, nullable=False),
     _id("parent_step_id", ForeignKey("steprunschema.id")),
     _id("producer_step_id", ForeignKey("steprunschema.id")),
-    Column("type", VARCHAR, nullable=False),
-    Column("uri", VARCHAR, nullable=False),
-    Column("materializer", VARCHAR, nullable=False),
-    Column("data_type", VARCHAR, nullable=False),
+    Column("type", STRING, nullable=False),
+    Column("uri", STRING, nullable=False),
+    Column("materializer", STRING, nullable=False),
+    Column("data_type", STRING, nullable=False),
     Column("is_cached", BOOLEAN, nullable=False),
     Column("mlmd_id", INTEGER, nullable=True),
     Column("mlmd_parent_step_id", INTEGER, nullable=True),
     Column("mlmd_producer_step_id", INTEGER, nullable=True),
     *_timestamps(),
+    **TABLE_OPTIONS,
 )
 
 step_input_artifacts = Table(
@@ -202,7 +241,8 @@ step_input_artifacts = Table(
     metadata,
     _id("step_id", ForeignKey("steprunschema.id"), primary_key=True),
     _id("artifact_id", ForeignKey("artifactschema.id"), primary_key=True),
-    Column("name", VARCHAR, nullable=False),
+    Column("name", STRING, nullable=False),
+    **TABLE_OPTIONS,
 )
 
 step_run_order = Table(
@@ -210,6 +250,7 @@ step_run_order = Table(
     metadata,
     _id("parent_id", ForeignKey("steprunschema.id"), primary_key=True),
     _id("child_id", ForeignKey("steprunschema.id"), primary_key=True),
+    **TABLE_OPTIONS,
 )
 
 # The tables a migration reads and writes; the rest only need to exist.

@@ -5,12 +5,15 @@ the `store:` section of `config.yaml` in the ZenML config dir
 (`ZENML_CONFIG_PATH`, else the platform's user config dir of the app
 `zenml`), else the default SQLite file
 `<config dir>/local_stores/default_zen_store/zenml.db`.
+
+A MySQL URL without a password takes it from ZENML_STORE_PASSWORD, as ZenML
+does, so that the password need not appear on the command line.
 """
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,7 @@ import platformdirs
 import yaml
 
 from migrator.errors import UsageError
-from migrator.stores.sql import SqlStore
+from migrator.stores.sql import SqlStore, parse_store_url, with_password_from_environment
 
 DEFAULT_STORE_RELATIVE_PATH = Path("local_stores") / "default_zen_store" / "zenml.db"
 
@@ -27,7 +30,7 @@ DEFAULT_STORE_RELATIVE_PATH = Path("local_stores") / "default_zen_store" / "zenm
 class StoreTarget:
     """A resolved target: its URL, kind, where it was named, and the active project there."""
 
-    url: str
+    url: str = field(repr=False)  # left out of repr() because it may contain a password
     kind: str  # "sql" or "rest"
     origin: str
     active_project: str = "default"
@@ -54,9 +57,11 @@ def resolve_target(store: str | None, config_dir: Path | None = None) -> StoreTa
         return StoreTarget(url=normalize_store_url(store), kind=_kind_of(store), origin="--store", active_project=active_project)
     section = config.get("store")
     if isinstance(section, dict) and section.get("url"):
-        url = str(section["url"])
         kind = "rest" if section.get("type") == "rest" else "sql"
-        return StoreTarget(url=normalize_store_url(url), kind=kind, origin=str(directory / "config.yaml"), active_project=active_project)
+        url = normalize_store_url(str(section["url"]))
+        if kind == "sql":
+            url = _with_mysql_settings(url, section)
+        return StoreTarget(url=url, kind=kind, origin=str(directory / "config.yaml"), active_project=active_project)
     path = directory / DEFAULT_STORE_RELATIVE_PATH
     return StoreTarget(
         url=f"sqlite:///{path.absolute()}",
@@ -77,6 +82,24 @@ def _read_config(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+# Keys of a ZenML 0.20 `store:` section that ZenML moves out of a MySQL URL
+# (SqlZenStoreConfiguration), by the URL part or query parameter they fill.
+_MYSQL_SECTION_KEYS = ("username", "password", "database")
+_MYSQL_SSL_KEYS = ("ssl_ca", "ssl_cert", "ssl_key")
+
+
+def _with_mysql_settings(url: str, section: dict[str, Any]) -> str:
+    """Put the user, password, database and certificate files of a ZenML `store:` section back into a MySQL URL."""
+    parsed = parse_store_url(url)
+    if parsed.get_backend_name() != "mysql":
+        return url
+    parts = {key: str(section[key]) for key in _MYSQL_SECTION_KEYS if section.get(key) and getattr(parsed, key) is None}
+    query = {key: str(section[key]) for key in _MYSQL_SSL_KEYS if section.get(key) and Path(str(section[key])).is_file()}
+    if not parts and not query:
+        return url
+    return parsed.set(**parts).update_query_dict(query).render_as_string(hide_password=False)
+
+
 def _kind_of(url: str) -> str:
     scheme = url.split(":", 1)[0].lower()
     if scheme in ("http", "https"):
@@ -91,15 +114,18 @@ def normalize_store_url(url: str) -> str:
     """
     scheme, separator, rest = url.partition("://")
     if not separator:
-        raise UsageError(f"Store URL '{url}' has no scheme. Use sqlite:///PATH or mysql://USER@HOST/DATABASE.")
+        raise UsageError("The store URL has no scheme. Use sqlite:///PATH or mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE.")
     scheme = scheme.lower()
     if scheme == "sqlite":
         return url
     if scheme in ("mysql", "mysql+pymysql"):
-        return f"mysql+pymysql://{rest}"
+        parsed = with_password_from_environment(parse_store_url(f"mysql+pymysql://{rest}"))
+        return parsed.render_as_string(hide_password=False)
     if scheme in ("http", "https"):
         return url
-    raise UsageError(f"Unsupported store URL scheme '{scheme}'. Use sqlite:///PATH, mysql://USER@HOST/DATABASE or https://HOST.")
+    raise UsageError(
+        f"Unsupported store URL scheme '{scheme}'. Use sqlite:///PATH, mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE or https://HOST."
+    )
 
 
 @contextmanager
