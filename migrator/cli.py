@@ -90,7 +90,15 @@ def list_profiles(path: Path | None, as_json: bool) -> None:
 
 @profile.command("migrate")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--store", "store_url", default=None, help="Target store URL, such as sqlite:///PATH. Default: the store of the ZenML 0.20 config dir.")
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    help="Target store: sqlite:///PATH, mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE or https://SERVER. Default: the store of the ZenML 0.20 config dir.",
+)
+@click.option("--username", default=None, help="ZenML server user (default: ZENML_STORE_USERNAME, else the ZenML config).")
+@click.option("--password-stdin", is_flag=True, help="Read the ZenML server password from standard input (default: ZENML_STORE_PASSWORD).")
+@click.option("--no-verify-ssl", is_flag=True, help="Do not verify the ZenML server's TLS certificate.")
 @click.option("--prefix", default="", help="Prefix for the names of migrated stacks, stack components and custom flavors.")
 @click.option("--project", default=None, help="Project to migrate into; created with a default stack when missing. Default: the active project.")
 @click.option("--user", default=None, help="User who owns what is migrated. Default: the active user (default).")
@@ -125,6 +133,9 @@ def migrate(
     report_file: Path | None,
     as_json: bool,
     activate: bool,
+    username: str | None,
+    password_stdin: bool,
+    no_verify_ssl: bool,
 ) -> None:
     """Migrate the legacy profile at PATH into a ZenML 0.20 store: plan first, then apply atomically."""
     if project is not None and not project.strip():
@@ -144,13 +155,14 @@ def migrate(
     if not profiles:
         click.echo(f"Nothing to migrate: the profiles at {found.path} hold only the default stack and stack components.")
         sys.exit(EXIT_OK)
-    target = resolve_target(store_url)
+    password = _read_password(password_stdin)
+    target = resolve_target(store_url, username=username, password=password, verify_ssl=False if no_verify_ssl else None)
     activation_profile = _activation_profile(profiles, target) if activate else None
     console = _console(stderr=as_json)
 
     records: list[MigrationRecord] = []
     activation_ids: dict[str, str] = {}
-    with open_store(target, user=user or "default") as store:
+    with open_store(target, user=user, project=project) as store:
         snapshot = store.snapshot()
         for legacy in profiles:
             plan = plan_migration(legacy, options, snapshot)
@@ -165,7 +177,7 @@ def migrate(
                 outcome = store.apply(plan, snapshot)
                 record = MigrationRecord(plan, "applied", f"Applied to {store.display_url}")
                 log.info("Profile %s: %s", legacy.name, outcome.message)
-                snapshot = store.snapshot()
+                snapshot = simulate_apply(plan, snapshot, outcome.ids)
                 if legacy is activation_profile:
                     activation_ids = outcome.ids
             records.append(record)
@@ -185,6 +197,16 @@ def migrate(
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     sys.exit(exit_code)
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    """Read a password from the first line of standard input, for --password-stdin."""
+    if not from_stdin:
+        return None
+    line = sys.stdin.readline()
+    if not line:
+        raise UsageError("--password-stdin was given, but standard input is empty.")
+    return line.rstrip("\r\n")
 
 
 def _failed(plan: Plan) -> bool:

@@ -13,14 +13,16 @@ does, so that the password need not appear on the command line.
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 import yaml
 
 from migrator.errors import UsageError
+from migrator.stores.rest import RestStore
 from migrator.stores.sql import SqlStore, parse_store_url, with_password_from_environment
 
 DEFAULT_STORE_RELATIVE_PATH = Path("local_stores") / "default_zen_store" / "zenml.db"
@@ -35,6 +37,9 @@ class StoreTarget:
     origin: str
     active_project: str = "default"
     create_directories: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    verify_ssl: bool = True
 
 
 def zenml_config_dir() -> Path:
@@ -45,23 +50,45 @@ def zenml_config_dir() -> Path:
     return Path(platformdirs.user_config_dir("zenml"))
 
 
-def resolve_target(store: str | None, config_dir: Path | None = None) -> StoreTarget:
+def resolve_target(
+    store: str | None,
+    config_dir: Path | None = None,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    verify_ssl: bool | None = None,
+) -> StoreTarget:
     """Return the store to migrate into.
 
-    Raises `UsageError` for a URL of an unsupported kind.
+    For a ZenML server, the credentials come from the arguments, else from
+    ZENML_STORE_USERNAME and ZENML_STORE_PASSWORD, else from a `store:`
+    section of type `rest` in the ZenML config. Raises `UsageError` for a
+    URL of an unsupported kind.
     """
     directory = config_dir or zenml_config_dir()
     config = _read_config(directory / "config.yaml")
     active_project = str(config.get("active_project_name") or "default")
+    section = config.get("store") if isinstance(config.get("store"), dict) else {}
     if store:
-        return StoreTarget(url=normalize_store_url(store), kind=_kind_of(store), origin="--store", active_project=active_project)
-    section = config.get("store")
-    if isinstance(section, dict) and section.get("url"):
+        target = StoreTarget(url=normalize_store_url(store), kind=_kind_of(store), origin="--store", active_project=active_project)
+    elif section.get("url"):
         kind = "rest" if section.get("type") == "rest" else "sql"
         url = normalize_store_url(str(section["url"]))
         if kind == "sql":
             url = _with_mysql_settings(url, section)
-        return StoreTarget(url=url, kind=kind, origin=str(directory / "config.yaml"), active_project=active_project)
+        target = StoreTarget(url=url, kind=kind, origin=str(directory / "config.yaml"), active_project=active_project)
+    else:
+        target = None
+    if target is not None:
+        if target.kind != "rest":
+            return target
+        from_config = section.get("type") == "rest" and str(section.get("url", "")).rstrip("/") == target.url.rstrip("/")
+        return replace(
+            target,
+            username=username or os.environ.get("ZENML_STORE_USERNAME") or (str(section.get("username") or "") if from_config else None) or None,
+            password=_first_set(password, os.environ.get("ZENML_STORE_PASSWORD"), section.get("password") if from_config else None),
+            verify_ssl=verify_ssl if verify_ssl is not None else bool(section.get("verify_ssl", True)) if from_config else True,
+        )
     path = directory / DEFAULT_STORE_RELATIVE_PATH
     return StoreTarget(
         url=f"sqlite:///{path.absolute()}",
@@ -70,6 +97,13 @@ def resolve_target(store: str | None, config_dir: Path | None = None) -> StoreTa
         active_project=active_project,
         create_directories=True,
     )
+
+
+def _first_set(*values: Any) -> str | None:
+    for value in values:
+        if value is not None:
+            return str(value)
+    return None
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -128,20 +162,49 @@ def normalize_store_url(url: str) -> str:
     )
 
 
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
 @contextmanager
-def open_store(target: StoreTarget | str, *, user: str = "default") -> Iterator[SqlStore]:
+def open_store(
+    target: StoreTarget | str, *, user: str | None = None, project: str | None = None
+) -> Iterator[SqlStore | RestStore]:
     """Open the target store for snapshot and apply, and close it afterwards.
 
-    Raises `UsageError` for a target this version cannot write.
+    `user` owns what is migrated (default: the store's active user) and
+    `project` is the project the plans target (default: the active project).
+    Raises `UsageError` for a server URL without credentials, or a plain
+    http:// URL to a host other than this machine.
     """
     if isinstance(target, str):
         target = StoreTarget(url=normalize_store_url(target), kind=_kind_of(target), origin="argument")
+    store: SqlStore | RestStore
     if target.kind == "rest":
-        # NOTE: migrating into a ZenML server over REST is not implemented yet.
-        raise UsageError(f"Migrating into a ZenML server ({target.url}) is not supported yet. Use a SQL store URL.")
-    store = SqlStore(
-        target.url, active_project=target.active_project, active_user=user, create_directories=target.create_directories
-    )
+        parts = urlsplit(target.url)
+        if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
+            raise UsageError(
+                f"Refusing plain http:// to {parts.hostname}: the password would cross the network unencrypted. Use https://."
+            )
+        if not target.username or target.password is None:
+            raise UsageError(
+                f"Migrating into the ZenML server {target.url} needs a username and password: give --username and "
+                "--password-stdin, or set ZENML_STORE_USERNAME and ZENML_STORE_PASSWORD."
+            )
+        store = RestStore(
+            target.url,
+            username=target.username,
+            password=target.password,
+            verify_ssl=target.verify_ssl,
+            active_project=project or target.active_project,
+            active_user=user,
+        )
+    else:
+        store = SqlStore(
+            target.url,
+            active_project=target.active_project,
+            active_user=user or "default",
+            create_directories=target.create_directories,
+        )
     try:
         yield store
     finally:
