@@ -293,7 +293,8 @@ def test_store_changed_after_planning(mysql_database: MysqlDatabase) -> None:
     store = SqlStore(normalize_store_url(mysql_database.url))
     snapshot = store.snapshot()
     plan = plan_migration(read_profile_dir(PRODUCTION), MigrationOptions(), snapshot)
-    migrate(mysql_database.url, FIXTURES / "odd-names" / "profiles" / "default", MigrationOptions(ignore_errors=True))
+    with admin(mysql_database.name) as cursor:  # another writer changes a stack component the plan refers to
+        cursor.execute("UPDATE stackcomponentschema SET configuration = 'eyJhIjogMX0=' WHERE name = 'default' AND type = 'orchestrator'")
     before = dump_database(mysql_database.name)
     with pytest.raises(ApplyError, match="changed after the plan was made"):
         store.apply(plan, snapshot)
@@ -302,7 +303,7 @@ def test_store_changed_after_planning(mysql_database: MysqlDatabase) -> None:
 
 
 def test_apply_locks_compared_rows(mysql_database: MysqlDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Between the re-read of the snapshot and the commit, another session can neither insert nor update."""
+    """Between the check and the commit, another session can neither change a row the plan depends on nor take one of its names."""
     migrate(mysql_database.url, FIXTURES / "many-stacks" / "profiles" / "default")
     blocked: list[int] = []
     original_write = sql_module._PlanWriter.write
@@ -313,9 +314,9 @@ def test_apply_locks_compared_rows(mysql_database: MysqlDatabase, monkeypatch: p
             with other.cursor() as cursor:
                 cursor.execute("SET SESSION innodb_lock_wait_timeout = 1")
                 for statement in (
-                    "INSERT INTO stackschema (id, created, updated, name, is_shared) VALUES (REPEAT('a', 32), NOW(), NOW(), 'x', 0)",
+                    "INSERT INTO stackschema (id, created, updated, name, is_shared) VALUES (REPEAT('a', 32), NOW(), NOW(), 'aws_prod', 0)",
                     "UPDATE projectschema SET description = 'changed'",
-                    "DELETE FROM stackcompositionschema",
+                    "UPDATE stackcomponentschema SET configuration = 'e30=' WHERE name = 'default' AND type = 'artifact_store'",
                 ):
                     with pytest.raises(pymysql.err.OperationalError) as error:
                         cursor.execute(statement)
@@ -330,8 +331,8 @@ def test_apply_locks_compared_rows(mysql_database: MysqlDatabase, monkeypatch: p
     assert outcome.applied
     assert blocked == [1205, 1205, 1205]  # lock wait timeout exceeded
     with admin(mysql_database.name) as cursor:
-        cursor.execute("SELECT count(*) FROM stackschema WHERE name = 'x'")
-        assert cursor.fetchone() == (0,)
+        cursor.execute("SELECT count(*) FROM stackschema WHERE name = 'aws_prod'")
+        assert cursor.fetchone() == (1,)
 
 
 def test_connection_lost_mid_apply(mysql_database: MysqlDatabase, monkeypatch: pytest.MonkeyPatch) -> None:

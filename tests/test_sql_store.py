@@ -192,3 +192,30 @@ def test_configuration_bytes_equal_zenml_0205(tmp_path: Path, case: str, profile
     }
     for key, blob in expected.items():
         assert rows.get(key) == blob, key
+
+
+def test_unrelated_change_after_planning_still_applies(tmp_path: Path) -> None:
+    db = tmp_path / "zenml.db"
+    migrate(db, FIXTURES / "odd-names" / "profiles" / "default", MigrationOptions(ignore_errors=True))
+    store = SqlStore(f"sqlite:///{db}")
+    snapshot = store.snapshot()
+    plan = plan_migration(read_profile_dir(PRODUCTION), MigrationOptions(), snapshot)
+    migrate(db, FIXTURES / "many-stacks" / "profiles" / "default", MigrationOptions(ignore_errors=True))
+    assert store.apply(plan, snapshot).applied
+    store.close()
+
+
+def test_clashing_name_after_planning_is_refused(tmp_path: Path, legacy_copy) -> None:
+    db = tmp_path / "zenml.db"
+    migrate(db, FIXTURES / "odd-names" / "profiles" / "default", MigrationOptions(ignore_errors=True))
+    store = SqlStore(f"sqlite:///{db}")
+    snapshot = store.snapshot()
+    plan = plan_migration(read_profile_dir(PRODUCTION), MigrationOptions(), snapshot)
+    root = legacy_copy("multi-stack") / "profiles" / "production"
+    (root / "artifact_stores" / "s3_artifacts.yaml").write_text("name: s3_artifacts\npath: s3://other\nuuid: 62bc37d0-0c5e-41f1-bc45-25763f248f59\n")
+    migrate(db, root, MigrationOptions(ignore_errors=True))
+    before = dump_tables(db)
+    with pytest.raises(ApplyError, match="changed after the plan was made"):
+        store.apply(plan, snapshot)
+    store.close()
+    assert dump_tables(db) == before

@@ -1,8 +1,8 @@
 """Write plans into a ZenML 0.20 SQL store (SQLite file or MySQL database).
 
 `SqlStore.snapshot()` reads everything a plan depends on in one query per
-table. `SqlStore.apply()` writes a plan in one transaction: it re-reads the
-snapshot inside the transaction, refuses to write if the store changed since
+table. `SqlStore.apply()` writes a plan in one transaction: inside it, it
+re-reads the rows the plan depends on, refuses to write if they changed since
 planning, inserts in bulk and commits once, so a failure leaves the store as
 it was. Rows look exactly like the ones ZenML 0.20.5 writes: 32-hex-digit
 ids, naive local timestamps, configurations as base64 of JSON.
@@ -194,8 +194,12 @@ class SqlStore:
         except SQLAlchemyError as error:
             raise StoreUnavailable(f"Cannot open the store {self.display_url}: {self._describe(error)}.") from None
 
-    def _read_snapshot(self, connection: Connection, *, lock: bool = False) -> TargetSnapshot:
-        """Read the snapshot. With `lock` on MySQL, the rows read and the gaps between them stay locked until commit."""
+    def _read_snapshot(self, connection: Connection, *, lock: bool = False, scope: "_Scope | None" = None) -> TargetSnapshot:
+        """Read the snapshot, or with `scope` only the rows a plan depends on.
+
+        With `lock` on MySQL, the rows read and the gaps between them stay
+        locked until commit.
+        """
         present = set(inspect(connection).get_table_names())
         wanted = {table.name for table in tables.MIGRATED_TABLES}
         if not present & wanted:
@@ -211,6 +215,8 @@ class SqlStore:
             self._check_engines(connection)
 
         def read(table: Table, *order_by: Any) -> Any:
+            if scope is not None:
+                return scope.read(connection, table, lock=lock and not self.is_sqlite)
             statement = select(table).order_by(*order_by)
             if lock and not self.is_sqlite:
                 statement = statement.with_for_update()
@@ -248,8 +254,9 @@ class SqlStore:
             for row in read(tables.stack_components)
         )
         members: dict[str, list[str]] = {}
-        for row in read(tables.stack_compositions):
-            members.setdefault(row.stack_id, []).append(row.component_id)
+        if scope is None:
+            for row in read(tables.stack_compositions):
+                members.setdefault(row.stack_id, []).append(row.component_id)
         stacks = tuple(
             TargetStack(
                 id=row.id,
@@ -261,6 +268,8 @@ class SqlStore:
             )
             for row in read(tables.stacks)
         )
+        if scope is not None:
+            stacks = scope.with_members(connection, stacks, lock=lock and not self.is_sqlite)
         return TargetSnapshot(
             initialized=bool(users),
             active_project=self.active_project,
@@ -335,8 +344,9 @@ class SqlStore:
             with connection.begin() as transaction:
                 if self.is_sqlite:
                     tables.metadata.create_all(connection, checkfirst=True)
-                current = self._read_snapshot(connection, lock=True)
-                if _comparable(current) != _comparable(expected):
+                scope = _Scope.of(writer.plan, expected)
+                current = self._read_snapshot(connection, lock=True, scope=scope)
+                if scope.filter(current) != scope.filter(expected):
                     raise ApplyError(
                         f"The store {self.display_url} changed after the plan was made; nothing was written. "
                         "Run the command again to plan against its new state."
@@ -415,8 +425,86 @@ class _ApplyProgress:
     committing: bool = False
 
 
-def _comparable(snapshot: TargetSnapshot) -> TargetSnapshot:
-    return snapshot.model_copy(update={"initialized": snapshot.initialized})
+_IN_CHUNK = 500
+
+
+class _Scope:
+    """The rows of the store that a plan depends on: entities it refers to by id, and names it creates.
+
+    Checking only these rows before writing keeps an apply proportional to
+    the plan, not to the store, while still catching every change that
+    would make the plan wrong: a referenced entity that changed or vanished,
+    or a new entity that now clashes with a name the plan creates.
+    """
+
+    def __init__(self, ids: set[str], names: set[str], fold: bool) -> None:
+        self.ids = ids
+        self.names = names
+        self.fold = fold
+
+    @classmethod
+    def of(cls, plan: Plan, expected: TargetSnapshot) -> "_Scope":
+        fold = expected.names_case_insensitive
+        ids: set[str] = set()
+        names: set[str] = set()
+        for action in plan.actions:
+            if action.operation is Operation.ERROR:
+                continue
+            if action.target_id:
+                ids.add(action.target_id)
+            for ref in (action.project, action.user, *(action.components or {}).values()):
+                if ref is not None and ref.id is not None:
+                    ids.add(ref.id)
+            if action.operation is Operation.CREATE or action.operation is Operation.UPDATE:
+                names.add(action.name.casefold() if fold else action.name)
+        return cls(ids, names, fold)
+
+    def wants(self, entity_id: str, name: str) -> bool:
+        return entity_id in self.ids or (name.casefold() if self.fold else name) in self.names
+
+    def read(self, connection: Connection, table: Table, *, lock: bool) -> list[Any]:
+        """Return the rows of `table` whose id or name is in scope, each once."""
+        rows: dict[str, Any] = {}
+        for column, values in ((table.c.id, sorted(self.ids)), (table.c.name, sorted(self._raw_names()))):
+            for start in range(0, len(values), _IN_CHUNK):
+                statement = select(table).where(column.in_(values[start : start + _IN_CHUNK]))
+                if lock:
+                    statement = statement.with_for_update()
+                for row in connection.execute(statement):
+                    if self.wants(row.id, row.name):
+                        rows.setdefault(row.id, row)
+        return [rows[key] for key in sorted(rows)]
+
+    def _raw_names(self) -> set[str]:
+        # On a case-insensitive database the IN comparison itself ignores case.
+        return self.names
+
+    def with_members(self, connection: Connection, stacks: tuple[TargetStack, ...], *, lock: bool) -> tuple[TargetStack, ...]:
+        members: dict[str, list[str]] = {}
+        stack_ids = sorted(stack.id for stack in stacks)
+        for start in range(0, len(stack_ids), _IN_CHUNK):
+            statement = select(tables.stack_compositions).where(
+                tables.stack_compositions.c.stack_id.in_(stack_ids[start : start + _IN_CHUNK])
+            )
+            if lock:
+                statement = statement.with_for_update()
+            for row in connection.execute(statement):
+                members.setdefault(row.stack_id, []).append(row.component_id)
+        return tuple(stack.model_copy(update={"component_ids": tuple(sorted(members.get(stack.id, [])))}) for stack in stacks)
+
+    def filter(self, snapshot: TargetSnapshot) -> tuple[Any, ...]:
+        """Return the in-scope part of a snapshot in a form that compares equal when nothing relevant changed."""
+
+        def keep(items: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(sorted((item for item in items if self.wants(item.id, item.name)), key=lambda item: item.id))
+
+        return (
+            keep(snapshot.projects),
+            keep(snapshot.users),
+            keep(snapshot.flavors),
+            keep(snapshot.components),
+            keep(snapshot.stacks),
+        )
 
 
 class _InjectedFailure(SQLAlchemyError):
