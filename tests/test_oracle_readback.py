@@ -64,3 +64,30 @@ def test_zenml_reads_what_we_wrote(oracle_python_path, tmp_path: Path, case: str
                 assert flavor["source"] == action.source
     migrated_stacks = sum(1 for p in plans for a in p.actions if a.kind is EntityKind.STACK and a.legacy_name)
     assert len(stored["stacks"]) >= migrated_stacks
+
+
+def test_migrate_into_store_created_by_zenml(oracle_python_path, tmp_path: Path, run_cli, monkeypatch) -> None:
+    """A store that ZenML 0.20.5 created and used itself (with its ML-Metadata tables) takes our writes."""
+    from oracle.harness import default_store_path, run_zenml, sqlite_url, write_global_config
+
+    config_dir = tmp_path / "zenml-config"
+    write_global_config(config_dir)
+    created = run_zenml(config_dir, "stack", "list")
+    assert created.returncode == 0, created.stderr
+    db = default_store_path(config_dir)
+    assert db.is_file()
+
+    monkeypatch.setenv("ZENML_CONFIG_PATH", str(config_dir))
+    result = run_cli("profile", "migrate", str(FIXTURES / "multi-stack"), "--json")
+    assert result.exit_code == 0, result.output
+    import json
+
+    actions = json.loads(result.stdout)["profiles"][0]["actions"]
+    assert not [a for a in actions if a["kind"] in ("project", "user") or (a["name"] == "default")]
+    stored = read_store(sqlite_url(db))
+    assert {s["name"] for s in stored["stacks"]} >= {"aws_prod", "gcp_prod", "default"}
+    defaults = [c for c in stored["components"] if c["name"] == "default"]
+    assert len(defaults) == 2
+    listed = run_zenml(config_dir, "stack", "list")
+    assert listed.returncode == 0
+    assert "aws_prod" in listed.stdout
