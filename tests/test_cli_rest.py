@@ -80,3 +80,21 @@ def test_credentials_from_rest_config(tmp_path: Path, monkeypatch) -> None:
     target = resolve_target(None, tmp_path)
     assert (target.kind, target.username, target.password, target.verify_ssl) == ("rest", "alice", "s3cret", False)
     assert "s3cret" not in repr(target)
+
+
+@pytest.mark.oracle
+def test_server_and_sqlite_plans_are_the_same(run_cli, server, monkeypatch, tmp_path: Path) -> None:
+    """A dry run against a server and against a SQLite store report the same actions for the profile."""
+    monkeypatch.setenv("ZENML_STORE_USERNAME", server.username)
+    monkeypatch.setenv("ZENML_STORE_PASSWORD", server.password)
+    args = ("profile", "migrate", str(FIXTURES / "multi-stack"), "--project", "same_plan", "--dry-run", "--json")
+    over_rest = json.loads(run_cli(*args, "--store", server.url).stdout)
+    sqlite_store = tmp_path / "zenml.db"
+    assert run_cli("profile", "migrate", str(FIXTURES / "default-only" / "profiles" / "default"), "--store", f"sqlite:///{sqlite_store}").exit_code == 0
+    over_sql = json.loads(run_cli(*args, "--store", f"sqlite:///{sqlite_store}").stdout)
+
+    def migrated(report: dict) -> list[dict]:
+        return [action for profile in report["profiles"] for action in profile["actions"] if action["legacy_name"] is not None]
+
+    assert migrated(over_rest) == migrated(over_sql)
+    assert over_rest["summary"] == over_sql["summary"]
