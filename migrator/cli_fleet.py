@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from migrator.errors import UsageError
-from migrator.fleet import apply_fleet, load_manifest, plan_fleet
+from migrator.fleet import apply_fleet, journal_path, load_manifest, plan_fleet
 from migrator.fleet.archives import is_archive
 from migrator.fleet.manifest import Manifest
 from migrator.legacy.reader import SQL_STORE_FILE, STACKS_FILE
@@ -41,7 +41,18 @@ def _progress(console: Console, total: int, label: str) -> Progress:
     return progress
 
 
+def _check_report_files(report_files: tuple[Path, ...], manifest_path: Path) -> None:
+    """Reject report paths that would overwrite the manifest or its journal, or that cannot be written, before any work."""
+    protected = {manifest_path.resolve(), journal_path(manifest_path).resolve()}
+    for report_file in report_files:
+        if report_file.resolve() in protected:
+            raise UsageError(f"--report {report_file} would overwrite the manifest or its journal; choose another file.")
+        if not report_file.parent.is_dir():
+            raise UsageError(f"--report {report_file}: directory {report_file.parent} does not exist.")
+
+
 def _run(manifest_path: Path, *, apply: bool, fail_fast: bool, report_files: tuple[Path, ...], as_json: bool) -> None:
+    _check_report_files(report_files, manifest_path)
     manifest = load_manifest(manifest_path)
     target = _target(manifest)
     console = Console(stderr=True, highlight=False)
@@ -70,7 +81,9 @@ def _run(manifest_path: Path, *, apply: bool, fail_fast: bool, report_files: tup
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        print_fleet_summary(Console(highlight=False), results, title=f"{'Applied' if apply else 'Plan'}: {manifest_path} -> {display_url}")
+        print_fleet_summary(
+            Console(highlight=False), results, title=f"{'Apply' if apply else 'Plan'}: {manifest_path} -> {display_url}", applied=apply
+        )
     sys.exit(exit_code)
 
 

@@ -14,31 +14,35 @@ FLEET_REPORT_FORMAT = "zenml-migrate/fleet-report"
 _COUNT_KEYS = ("create", "update", "unchanged", "skip", "errors", "warnings")
 
 
-def source_counts(result: SourceResult) -> dict[str, int]:
+def source_counts(result: SourceResult, *, written_only: bool = False) -> dict[str, int]:
+    """Add up the counts of a source's profiles; with `written_only`, creates and updates of profiles not applied are left out."""
     totals = dict.fromkeys(_COUNT_KEYS, 0)
     for record in result.records:
+        unwritten = written_only and record.status not in ("applied", "nothing-to-do")
         for key, value in record.plan.counts().items():
+            if unwritten and key not in ("errors", "warnings"):
+                continue
             totals[key] += value
     if result.status == "failed" and not result.records:
         totals["errors"] += 1
     return totals
 
 
-def fleet_totals(results: list[SourceResult]) -> dict[str, int]:
+def fleet_totals(results: list[SourceResult], *, written_only: bool = False) -> dict[str, int]:
     totals = dict.fromkeys(_COUNT_KEYS, 0)
     for result in results:
-        for key, value in source_counts(result).items():
+        for key, value in source_counts(result, written_only=written_only).items():
             totals[key] += value
     return totals
 
 
-def print_fleet_summary(console: Console, results: list[SourceResult], *, title: str) -> None:
+def print_fleet_summary(console: Console, results: list[SourceResult], *, title: str, applied: bool) -> None:
     """Print one row per source: status and the counts of its profiles' actions."""
     table = Table(title=title, expand=False)
     for column in ("source", "host", "status", "profiles", *_COUNT_KEYS, "message"):
         table.add_column(column, overflow="fold")
     for result in results:
-        counts = source_counts(result)
+        counts = source_counts(result, written_only=applied)
         style = "red" if result.failed else "green"
         table.add_row(
             escape(result.path),
@@ -49,10 +53,11 @@ def print_fleet_summary(console: Console, results: list[SourceResult], *, title:
             escape(result.message),
         )
     console.print(table)
-    totals = fleet_totals(results)
+    totals = fleet_totals(results, written_only=applied)
     failed = sum(1 for result in results if result.failed)
+    verb = "" if applied else "would be "
     console.print(
-        f"{len(results)} sources, {failed} failed: {totals['create']} created, {totals['update']} updated, "
+        f"{len(results)} sources, {failed} failed: {totals['create']} {verb}created, {totals['update']} {verb}updated, "
         f"{totals['unchanged']} unchanged, {totals['skip']} skipped, {totals['errors']} errors, {totals['warnings']} warnings",
         highlight=False,
     )
@@ -68,14 +73,14 @@ def fleet_report(results: list[SourceResult], *, target: str, manifest: str, dry
         "target": target,
         "dry_run": dry_run,
         "exit_code": exit_code,
-        "summary": fleet_totals(results),
+        "summary": fleet_totals(results, written_only=not dry_run),
         "sources": [
             {
                 "source": result.path,
                 "host": result.host,
                 "status": result.status,
                 "message": result.message,
-                "summary": source_counts(result),
+                "summary": source_counts(result, written_only=not dry_run),
                 "profiles": [plan_json(record) for record in result.records],
             }
             for result in results
@@ -89,7 +94,7 @@ def _cell(text: str) -> str:
 
 def fleet_markdown(results: list[SourceResult], *, target: str, manifest: str, dry_run: bool) -> str:
     """Return a Markdown change ticket: the summary table, then every error and warning by source."""
-    totals = fleet_totals(results)
+    totals = fleet_totals(results, written_only=not dry_run)
     lines = [
         f"# ZenML profile migration {'plan' if dry_run else 'report'}",
         "",
@@ -103,7 +108,7 @@ def fleet_markdown(results: list[SourceResult], *, target: str, manifest: str, d
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for result in results:
-        counts = source_counts(result)
+        counts = source_counts(result, written_only=not dry_run)
         lines.append(
             f"| {_cell(result.path)} | {_cell(result.host)} | {result.status} | {counts['create']} | {counts['update']} | "
             f"{counts['unchanged']} | {counts['skip']} | {counts['errors']} | {counts['warnings']} |"

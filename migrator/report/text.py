@@ -68,7 +68,8 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
         console.print(f"[cyan]note[/]: {escape(note.message)}", highlight=False)
     for diagnostic in plan.diagnostics:
         print_diagnostic(console, diagnostic)
-    console.print(f"{escape(record.message)}: {summary_line(plan.counts(), dry_run=dry_run)}", highlight=False)
+    not_written = dry_run or record.status != "applied"
+    console.print(f"{escape(record.message)}: {summary_line(plan.counts(), dry_run=not_written)}", highlight=False)
 
 
 def _changes_text(action: Action) -> str:
@@ -91,10 +92,16 @@ def print_summary(console: Console, records: list[MigrationRecord], *, dry_run: 
     if len(records) < 2:
         return
     totals: dict[str, int] = {}
+    not_applied = [r for r in records if not dry_run and r.status not in ("applied", "nothing-to-do")]
     for record in records:
         for key, value in record.plan.counts().items():
+            if record in not_applied and key not in ("errors", "warnings"):
+                continue  # nothing of it was written
             totals[key] = totals.get(key, 0) + value
-    console.print(f"[bold]All {len(records)} profiles[/]: {summary_line(totals, dry_run=dry_run)}", highlight=False)
+    line = f"[bold]All {len(records)} profiles[/]: {summary_line(totals, dry_run=dry_run)}"
+    if not_applied:
+        line += f"; {len(not_applied)} not applied"
+    console.print(line, highlight=False)
 
 
 def print_profile_listing(console: Console, found: LegacyConfigDir) -> None:
