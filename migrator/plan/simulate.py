@@ -36,9 +36,10 @@ def simulate_apply(plan: Plan, snapshot: TargetSnapshot, ids: Mapping[str, str] 
     created: dict[str, str] = {}
     projects = list(snapshot.projects)
     users = list(snapshot.users)
-    flavors = list(snapshot.flavors)
-    components = list(snapshot.components)
-    stacks = list(snapshot.stacks)
+    # Keyed by id, so that an update replaces the stored entity in place and order is kept.
+    flavors = {flavor.id: flavor for flavor in snapshot.flavors}
+    components = {component.id: component for component in snapshot.components}
+    stacks = {stack.id: stack for stack in snapshot.stacks}
 
     def resolve(ref: EntityRef | None) -> str | None:
         if ref is None:
@@ -58,11 +59,11 @@ def simulate_apply(plan: Plan, snapshot: TargetSnapshot, ids: Mapping[str, str] 
         elif action.kind is EntityKind.USER:
             users.append(TargetUser(id=entity_id, name=action.name))
         elif action.kind is EntityKind.FLAVOR:
-            flavors = [f for f in flavors if f.id != entity_id]
-            flavors.append(_flavor(action, entity_id, resolve))
+            flavors.pop(entity_id, None)
+            flavors[entity_id] = _flavor(action, entity_id, resolve)
         elif action.kind is EntityKind.STACK_COMPONENT:
-            components = [c for c in components if c.id != entity_id]
-            components.append(
+            components.pop(entity_id, None)
+            components[entity_id] = (
                 TargetComponent(
                     id=entity_id,
                     project_id=resolve(action.project),
@@ -74,9 +75,9 @@ def simulate_apply(plan: Plan, snapshot: TargetSnapshot, ids: Mapping[str, str] 
                 )
             )
         elif action.kind is EntityKind.STACK:
-            stacks = [s for s in stacks if s.id != entity_id]
+            stacks.pop(entity_id, None)
             component_ids = tuple(sorted(resolve(ref) or "" for ref in (action.components or {}).values()))
-            stacks.append(
+            stacks[entity_id] = (
                 TargetStack(
                     id=entity_id,
                     project_id=resolve(action.project),
@@ -90,9 +91,9 @@ def simulate_apply(plan: Plan, snapshot: TargetSnapshot, ids: Mapping[str, str] 
             "initialized": True,
             "projects": tuple(projects),
             "users": tuple(users),
-            "flavors": tuple(flavors),
-            "components": tuple(components),
-            "stacks": tuple(stacks),
+            "flavors": tuple(flavors.values()),
+            "components": tuple(components.values()),
+            "stacks": tuple(stacks.values()),
         }
     )
 

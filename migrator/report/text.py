@@ -16,6 +16,8 @@ _OPERATION_STYLES = {
     Operation.SKIP: "magenta",
     Operation.ERROR: "bold red",
 }
+# Above this many actions, the text output lists only the actions that need attention.
+MAX_TABLE_ROWS = 200
 _SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -43,11 +45,20 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
         f"'{escape(plan.project)}' as user '{escape(plan.user)}'",
         highlight=False,
     )
-    if plan.actions:
+    shown = list(plan.actions)
+    if len(shown) > MAX_TABLE_ROWS:
+        shown = [a for a in plan.actions if a.operation in (Operation.UPDATE, Operation.SKIP, Operation.ERROR) or a.warnings]
+        _print_operation_counts(console, record)
+        console.print(
+            f"{len(plan.actions)} actions in all; the table lists the {len(shown)} with updates, skips, errors or "
+            "warnings. --json and --report FILE list every action.",
+            highlight=False,
+        )
+    if shown:
         table = Table(show_lines=False, expand=False)
         for column in ("action", "kind", "name", "type / components", "flavor", "reason"):
             table.add_column(column, overflow="fold")
-        for action in plan.actions:
+        for action in shown[:MAX_TABLE_ROWS]:
             detail = action.component_type or ""
             if action.component_names:
                 detail = ", ".join(f"{t}: {n}" for t, n in sorted(action.component_names.items()))
@@ -64,12 +75,27 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
                 reason,
             )
         console.print(table)
+        if len(shown) > MAX_TABLE_ROWS:
+            console.print(f"... and {len(shown) - MAX_TABLE_ROWS} more; see --json or --report FILE.", highlight=False)
     for note in plan.notes:
         console.print(f"[cyan]note[/]: {escape(note.message)}", highlight=False)
     for diagnostic in plan.diagnostics:
         print_diagnostic(console, diagnostic)
     not_written = dry_run or record.status != "applied"
     console.print(f"{escape(record.message)}: {summary_line(plan.counts(), dry_run=not_written)}", highlight=False)
+
+
+def _print_operation_counts(console: Console, record: MigrationRecord) -> None:
+    counts: dict[tuple[str, str], int] = {}
+    for action in record.plan.actions:
+        key = (action.kind.value.replace("_", " "), action.operation.value)
+        counts[key] = counts.get(key, 0) + 1
+    table = Table(expand=False)
+    for column in ("kind", "action", "count"):
+        table.add_column(column)
+    for (kind, operation), count in sorted(counts.items()):
+        table.add_row(kind, operation, str(count))
+    console.print(table)
 
 
 def _changes_text(action: Action) -> str:
