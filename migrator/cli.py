@@ -35,7 +35,7 @@ from migrator.legacy import LegacyConfigDir, LegacyProfile, read_profiles
 from migrator.legacy.sql_reader import mask_url_password
 from migrator.plan import MigrationOptions, Plan, TargetSnapshot, plan_migration, simulate_apply
 from migrator.report import MigrationRecord, build_report, print_plan, print_profile_listing, print_summary, profile_listing_json
-from migrator.stores import StoreTarget, open_store, resolve_target
+from migrator.stores import SqlStore, StoreTarget, open_store, resolve_target
 from migrator.stores.target import zenml_config_dir
 
 log = logging.getLogger("migrator")
@@ -117,6 +117,11 @@ def list_profiles(path: Path | None, as_json: bool) -> None:
     help="After the apply, make the migrated counterpart of the profile's active stack the active stack "
     "in the ZenML 0.20 config.yaml (backed up first).",
 )
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Fail at once (exit status 2) when another zenml-migrate run has locked the SQLite store, instead of waiting for it.",
+)
 def migrate(
     path: Path,
     store_url: str | None,
@@ -136,6 +141,7 @@ def migrate(
     username: str | None,
     password_stdin: bool,
     no_verify_ssl: bool,
+    no_wait: bool,
 ) -> None:
     """Migrate the legacy profile at PATH into a ZenML 0.20 store: plan first, then apply atomically."""
     if project is not None and not project.strip():
@@ -163,6 +169,9 @@ def migrate(
     records: list[MigrationRecord] = []
     activation_ids: dict[str, str] = {}
     with open_store(target, user=user, project=project) as store:
+        if isinstance(store, SqlStore) and not dry_run:
+            # Plan and apply under the lock, so that a concurrent run cannot change the store in between.
+            store.acquire_lock(wait=not no_wait, on_wait=_print_lock_wait)
         snapshot = store.snapshot()
         for legacy in profiles:
             plan = plan_migration(legacy, options, snapshot)
@@ -197,6 +206,10 @@ def migrate(
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     sys.exit(exit_code)
+
+
+def _print_lock_wait(message: str) -> None:
+    click.echo(f"{message[0].upper()}{message[1:]}.", err=True)
 
 
 def _read_password(from_stdin: bool) -> str | None:

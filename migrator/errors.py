@@ -6,6 +6,7 @@
     └── StoreError             the target store failed or refused a request
         ├── StoreUnavailable   the store could not be reached or opened (exit status 2)
         ├── StoreSchemaError   the database is not a ZenML 0.20 store we can write (exit status 2)
+        ├── StoreLocked        another zenml-migrate run holds the store's lock, and --no-wait was given (exit status 2)
         └── ApplyError         applying a plan failed; the transaction was rolled back (exit status 1)
 
 Problems inside a legacy profile (malformed YAML, a missing component file, a
@@ -39,6 +40,10 @@ class StoreUnavailable(StoreError):
 
 class StoreSchemaError(StoreError):
     """Raised when a database lacks the ZenML 0.20 tables or columns we write."""
+
+
+class StoreLocked(StoreError):
+    """Raised when another zenml-migrate run holds the lock of a SQLite store and the caller would not wait."""
 
 
 class ApplyError(StoreError):

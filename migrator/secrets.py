@@ -2,8 +2,12 @@
 
 A configuration key is secret when one of its words names a password, token,
 secret, key or credential (`password`, `api_key`, `authentication_secret`,
-`aws_secret_access_key`, ...). Secret values never reach a log, a report or an
-exception message: renderers call `mask_configuration` first.
+`aws_secret_access_key`, `SSECustomerKey`, ...). The whole value of a secret
+key is masked, even a mapping or a list. Inside any other string value, the
+password of a URL (`https://user:PASSWORD@host`) and the secret parts of a
+connection string (`Password=...;`, `AccountKey=...;`) are masked. Secret
+values never reach a log, a report or an exception message: renderers call
+`mask_configuration` or `mask_value` first.
 """
 
 import re
@@ -11,26 +15,52 @@ from typing import Any
 
 MASK = "********"
 
-_SECRET_WORDS = ("password", "passwd", "token", "secret", "key", "credential", "credentials")
-_WORD_SPLIT = re.compile(r"[^a-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+_SECRET_WORDS = ("password", "passwd", "pwd", "passphrase", "token", "secret", "key", "credential", "credentials")
+# Words of a key in snake_case, kebab-case, camelCase or with acronyms: "SSECustomerKey" -> SSE, Customer, Key.
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# The password of a URL: scheme://user:PASSWORD@host.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)(?P<secret>[^/\s@]+)(?P<tail>@)")
+# A secret `name=value` part of a connection string or query: Password=...; AccountKey=...; sig=...&
+_ASSIGNED_SECRET = re.compile(
+    r"(?P<head>(?<![A-Za-z0-9])(?:[A-Za-z_]*(?:password|passwd|pwd|secret|token|key|signature|sig)[A-Za-z_]*)\s*=\s*)(?P<secret>[^;&\s]+)",
+    re.IGNORECASE,
+)
 
 
 def is_secret_key(key: str) -> bool:
     """Return whether a configuration key names a secret."""
-    words = [word.lower() for word in _WORD_SPLIT.split(key) if word]
-    joined = key.lower()
+    words = [word.lower() for word in _WORDS.findall(str(key))]
     if any(word in _SECRET_WORDS for word in words):
         return True
     # Compound spellings such as "apikey" or "accesstoken".
+    joined = str(key).lower()
     return any(joined.endswith(word) for word in ("password", "token", "secret", "apikey"))
 
 
+def _is_set(value: Any) -> bool:
+    return value not in (None, "", {}, [])
+
+
+def mask_text(text: str) -> str:
+    """Return `text` with URL passwords and the secret parts of connection strings masked."""
+    text = _URL_PASSWORD.sub(lambda match: f"{match['head']}{MASK}{match['tail']}", text)
+    return _ASSIGNED_SECRET.sub(lambda match: f"{match['head']}{MASK}", text)
+
+
 def mask_value(key: str, value: Any) -> Any:
-    """Return `value`, or the mask when `key` names a secret and the value is set."""
+    """Return `value` for output: the mask when `key` names a secret and the value is set, else `value` with its secrets masked."""
+    if is_secret_key(key) and _is_set(value):
+        return MASK
+    return _mask_nested(value)
+
+
+def _mask_nested(value: Any) -> Any:
     if isinstance(value, dict):
         return mask_configuration(value)
-    if is_secret_key(key) and value not in (None, "", {}, []):
-        return MASK
+    if isinstance(value, (list, tuple)):
+        return [_mask_nested(item) for item in value]
+    if isinstance(value, str):
+        return mask_text(value)
     return value
 
 
@@ -40,11 +70,34 @@ def mask_configuration(configuration: dict[str, Any]) -> dict[str, Any]:
 
 
 def secret_values(configuration: dict[str, Any]) -> list[str]:
-    """Return the string forms of every secret value in a configuration, recursively."""
+    """Return the string forms of every value that `mask_configuration` masks, recursively.
+
+    For a secret key this is its value and, for a mapping or list, each
+    scalar inside it. For other strings it is each masked URL password or
+    connection-string part.
+    """
     found: list[str] = []
     for key, value in configuration.items():
-        if isinstance(value, dict):
-            found.extend(secret_values(value))
-        elif is_secret_key(key) and value not in (None, "", {}, []):
-            found.append(str(value))
+        if is_secret_key(key) and _is_set(value):
+            found.extend(_leaves(value))
+        else:
+            found.extend(_embedded_secrets(value))
     return found
+
+
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [] if value is None else [str(value)]
+
+
+def _embedded_secrets(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return secret_values(value)
+    if isinstance(value, (list, tuple)):
+        return [secret for item in value for secret in _embedded_secrets(item)]
+    if isinstance(value, str):
+        return [match["secret"] for pattern in (_URL_PASSWORD, _ASSIGNED_SECRET) for match in pattern.finditer(value)]
+    return []

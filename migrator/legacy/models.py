@@ -4,6 +4,7 @@ Every entity carries the file (and line, where YAML gives one) it came from,
 so that diagnostics, plans and reports can point a user at the exact spot.
 """
 
+import unicodedata
 from enum import Enum
 from typing import Any, Literal
 
@@ -42,6 +43,27 @@ def component_directory(component_type: str) -> str:
     if component_type == "container_registry":
         return "container_registries"
     return f"{component_type}s"
+
+
+# Bidirectional embeddings, overrides and isolates (Unicode format characters,
+# category Cf) make a terminal show a name as a different string, so names with
+# them are rejected like names with control characters (category Cc).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_control_characters(name: str) -> bool:
+    """Return whether `name` contains a control character or a bidirectional formatting character."""
+    return any(unicodedata.category(character) == "Cc" or character in BIDI_CONTROLS for character in name)
+
+
+def printable_name(name: str) -> str:
+    """Return `name` with control and bidirectional formatting characters as backslash escapes, for messages."""
+    if not has_control_characters(name):
+        return name
+    return "".join(
+        character.encode("unicode_escape").decode("ascii") if unicodedata.category(character) == "Cc" or character in BIDI_CONTROLS else character
+        for character in name
+    )
 
 
 class Severity(str, Enum):

@@ -5,9 +5,10 @@ Reading never raises for a problem inside a profile: each problem becomes a
 that holds no legacy profile at all raises `InputError`. Nothing is written.
 """
 
+import errno
 import logging
 import os
-import unicodedata
+import stat
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -26,6 +27,8 @@ from migrator.legacy.models import (
     SourceLocation,
     StoreType,
     component_directory,
+    has_control_characters,
+    printable_name,
 )
 from migrator.legacy.sql_reader import (
     is_mysql_url,
@@ -35,11 +38,13 @@ from migrator.legacy.sql_reader import (
     sqlite_path_of,
     unsupported_store_profile,
 )
-from migrator.legacy.yaml_files import YamlDocument, YamlFileError, load_yaml_file
+from migrator.legacy.yaml_files import YamlDocument, YamlFileError, describe_file_type, load_yaml_file
 
 log = logging.getLogger(__name__)
 
 STACKS_FILE = "stacks.yaml"
+# The maximum length of a file name on Linux and macOS file systems (NAME_MAX), in bytes.
+MAX_FILE_NAME_BYTES = 255
 SQL_STORE_FILE = "zenml.db"
 _KNOWN_STACKS_SECTIONS = {"stacks", "stack_components", "stack_component_flavors", *UNMIGRATED_SECTIONS}
 
@@ -54,15 +59,23 @@ def read_profiles(path: str | os.PathLike[str]) -> LegacyConfigDir:
     not exist or holds none of these.
     """
     root = Path(path).expanduser()
-    if not root.exists():
-        raise InputError(f"{root} does not exist. Give the path of a ZenML 0.13 config dir or profile dir.")
-    if not root.is_dir():
+    loop = _symlink_loop(root)
+    if loop is not None:
+        raise InputError(f"{root} is a loop of symbolic links ({loop}). Give the path of a ZenML 0.13 config dir or profile dir.")
+    try:
+        info = root.stat()
+    except FileNotFoundError:
+        raise InputError(f"{root} does not exist. Give the path of a ZenML 0.13 config dir or profile dir.") from None
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise InputError(f"{root} cannot be read: {reason}. Give the path of a ZenML 0.13 config dir or profile dir.") from None
+    if not stat.S_ISDIR(info.st_mode):
         raise InputError(f"{root} is not a directory. Give the path of a ZenML 0.13 config dir or profile dir.")
 
     if _is_profile_dir(root):
         profile = read_profile_dir(root)
         return LegacyConfigDir(path=str(root), kind="profile_dir", profiles=[profile])
-    if (root / "config.yaml").is_file() or (root / "profiles").is_dir():
+    if os.path.lexists(root / "config.yaml") or os.path.lexists(root / "profiles"):
         return _read_global_config_dir(root)
     subdirs = _profile_subdirs(root)
     if subdirs:
@@ -75,7 +88,42 @@ def read_profiles(path: str | os.PathLike[str]) -> LegacyConfigDir:
 
 
 def _is_profile_dir(path: Path) -> bool:
-    return (path / STACKS_FILE).is_file() or (path / SQL_STORE_FILE).is_file()
+    # lexists: a stacks.yaml that is a directory, a FIFO or a broken link still
+    # marks a profile dir, whose reader then reports what is wrong with it.
+    # lexists returns False for a path the OS rejects, such as one that is too long.
+    return os.path.lexists(path / STACKS_FILE) or os.path.lexists(path / SQL_STORE_FILE)
+
+
+def _is_dir(path: Path) -> bool:
+    """Return whether `path` is a directory; False also for a path the OS rejects (too long, or with a NUL byte)."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    """Return whether `path` is a regular file; False also for a path the OS rejects."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _symlink_loop(path: Path) -> str | None:
+    """Return the error of resolving `path` when it is a loop of symbolic links, else None."""
+    try:
+        if not path.is_symlink():
+            return None
+    except (OSError, ValueError):
+        return None
+    try:
+        path.resolve(strict=True)
+    except RuntimeError as error:  # Python 3.11 raises RuntimeError for a loop in resolve()
+        return str(error)
+    except OSError as error:
+        return error.strerror if error.errno == errno.ELOOP else None
+    return None
 
 
 def _profile_subdirs(path: Path) -> list[Path]:
@@ -89,26 +137,7 @@ def _profile_subdirs(path: Path) -> list[Path]:
 def _read_global_config_dir(root: Path) -> LegacyConfigDir:
     diagnostics: list[Diagnostic] = []
     config_file = root / "config.yaml"
-    config: dict[str, Any] = {}
-    document: YamlDocument | None = None
-    if config_file.is_file():
-        try:
-            document = load_yaml_file(config_file)
-        except YamlFileError as error:
-            diagnostics.append(_file_diagnostic(error, config_file))
-        else:
-            if isinstance(document.data, dict):
-                config = document.data
-            elif document.data is not None:
-                diagnostics.append(
-                    Diagnostic(
-                        severity=Severity.ERROR,
-                        code="wrong-type",
-                        message=f"{config_file} holds a {type(document.data).__name__}, not a mapping",
-                        hint="Restore config.yaml from a backup; profiles are still read from profiles/.",
-                        location=SourceLocation(file=str(config_file)),
-                    )
-                )
+    config, document = _read_config_file(config_file, diagnostics)
 
     entries = config.get("profiles")
     if entries is not None and not isinstance(entries, dict):
@@ -125,13 +154,30 @@ def _read_global_config_dir(root: Path) -> LegacyConfigDir:
     entries = entries or {}
     activated = config.get("activated_profile")
     activated = activated if isinstance(activated, str) else None
+    config_problem = next((d for d in diagnostics if d.severity is Severity.ERROR), None)
 
     profiles: list[LegacyProfile] = []
     profiles_root = root / "profiles"
+    profiles_problem = _profiles_root_problem(profiles_root)
+    if profiles_problem is not None:
+        diagnostics.append(
+            Diagnostic(
+                severity=Severity.ERROR,
+                code="unreadable-profiles-dir",
+                message=profiles_problem,
+                hint="Replace profiles/ with the directory of the ZenML 0.13 profiles from a backup.",
+                location=SourceLocation(file=str(profiles_root)),
+            )
+        )
     seen: set[str] = set()
-    for name, entry in entries.items():
-        name = str(name)
+    for key, entry in entries.items():
+        name = str(key)
         seen.add(name)
+        line = document.line_of("profiles", key) if document else None
+        problem = _profile_name_problem(name)
+        if problem is not None:
+            profiles.append(_invalid_profile_entry(name, problem, config_file, line))
+            continue
         if not isinstance(entry, dict):
             diagnostics.append(
                 Diagnostic(
@@ -139,19 +185,26 @@ def _read_global_config_dir(root: Path) -> LegacyConfigDir:
                     code="wrong-type",
                     message=f"{config_file}: the entry of profile '{name}' is not a mapping",
                     hint="Restore config.yaml from a backup.",
-                    location=SourceLocation(file=str(config_file), line=document.line_of("profiles", name) if document else None),
+                    location=SourceLocation(file=str(config_file), line=line),
                     entity=name,
                 )
             )
             continue
-        profiles.append(_read_configured_profile(name, entry, profiles_root, config_file, activated))
+        profiles.append(_read_configured_profile(name, entry, profiles_root, config_file, activated, profiles_problem))
 
-    if profiles_root.is_dir():
+    if profiles_problem is None and profiles_root.is_dir():
         for subdir in sorted(profiles_root.iterdir()):
-            if subdir.name in seen or not subdir.is_dir() or subdir.is_symlink():
+            if subdir.name in seen or not subdir.is_dir():
+                continue
+            if subdir.is_symlink():
+                if _is_profile_dir(subdir):
+                    diagnostics.append(_linked_profile_dir(subdir))
                 continue
             if _is_profile_dir(subdir):
-                profiles.append(read_profile_dir(subdir, is_activated=subdir.name == activated))
+                profile = read_profile_dir(subdir, is_activated=subdir.name == activated)
+                if config_problem is not None:
+                    profile = _with_diagnostic(profile, _read_without_config(profile, config_file, config_problem))
+                profiles.append(profile)
 
     version = config.get("version")
     return LegacyConfigDir(
@@ -164,8 +217,128 @@ def _read_global_config_dir(root: Path) -> LegacyConfigDir:
     )
 
 
+def _read_config_file(config_file: Path, diagnostics: list[Diagnostic]) -> tuple[dict[str, Any], YamlDocument | None]:
+    """Load the global config.yaml, appending its problems to `diagnostics`; return its mapping (or {}) and document."""
+    if not os.path.lexists(config_file):
+        return {}, None
+    try:
+        document = load_yaml_file(config_file)
+    except YamlFileError as error:
+        diagnostics.append(_file_diagnostic(error, config_file))
+        return {}, None
+    for path, line in document.duplicate_keys:
+        diagnostics.append(_duplicate_key_diagnostic(config_file, path, line))
+    if isinstance(document.data, dict):
+        return document.data, document
+    if document.data is not None:
+        diagnostics.append(
+            Diagnostic(
+                severity=Severity.ERROR,
+                code="wrong-type",
+                message=f"{config_file} holds a {type(document.data).__name__}, not a mapping",
+                hint="Restore config.yaml from a backup; profiles are still read from profiles/.",
+                location=SourceLocation(file=str(config_file)),
+            )
+        )
+    return {}, document
+
+
+def _profiles_root_problem(profiles_root: Path) -> str | None:
+    """Return why an existing profiles/ entry cannot be listed, or None when it is a directory or absent."""
+    loop = _symlink_loop(profiles_root)
+    if loop is not None:
+        return f"{profiles_root} is a loop of symbolic links ({loop}), so no profile in it can be read"
+    if not os.path.lexists(profiles_root):
+        return None
+    try:
+        info = profiles_root.stat()
+    except OSError as error:
+        return f"{profiles_root} cannot be read: {error.strerror}"
+    if not profiles_root.is_dir():
+        return f"{profiles_root} is {describe_file_type(info.st_mode)}, not a directory, so no profile in it can be read"
+    try:
+        next(profiles_root.iterdir(), None)
+    except OSError as error:
+        return f"{profiles_root} cannot be listed: {error.strerror}"
+    return None
+
+
+def _profile_name_problem(name: str) -> str | None:
+    """Return why a profile name from config.yaml cannot name a dir in profiles/, or None when it can."""
+    if not name.strip():
+        return "is empty"
+    if has_control_characters(name):
+        return "contains control characters"
+    if name in (".", "..") or "/" in name or "\\" in name:
+        return "would point outside profiles/"
+    if len(os.fsencode(name)) > MAX_FILE_NAME_BYTES:
+        return f"is longer than the {MAX_FILE_NAME_BYTES} bytes a file name may have"
+    return None
+
+
+def _invalid_profile_entry(name: str, problem: str, config_file: Path, line: int | None) -> LegacyProfile:
+    shown = printable_name(name)
+    return LegacyProfile(
+        name=shown,
+        path=str(config_file),
+        store_type="unknown",
+        diagnostics=[
+            Diagnostic(
+                severity=Severity.ERROR,
+                code="invalid-name" if problem != "would point outside profiles/" else "unsafe-name",
+                message=f"{config_file}{f':{line}' if line else ''}: profile name '{shown}' {problem}; its files are not read",
+                hint="ZenML 0.13 names each profile after its dir in profiles/; correct the name in config.yaml.",
+                location=SourceLocation(file=str(config_file), line=line),
+                entity=shown,
+            )
+        ],
+    )
+
+
+def _linked_profile_dir(subdir: Path) -> Diagnostic:
+    return Diagnostic(
+        severity=Severity.WARNING,
+        code="linked-profile-dir",
+        message=f"{subdir} is a symbolic link to {os.readlink(subdir)}; it is not read as a profile of this config dir",
+        hint="Give the link's target as PATH to migrate that profile on its own.",
+        location=SourceLocation(file=str(subdir)),
+        entity=subdir.name,
+    )
+
+
+def _read_without_config(profile: LegacyProfile, config_file: Path, problem: Diagnostic) -> Diagnostic:
+    return Diagnostic(
+        severity=Severity.WARNING,
+        code="config-unusable",
+        message=(
+            f"Profile '{profile.name}' was read from {profile.path} without its settings, because {config_file} "
+            f"cannot be used ({problem.code}); its store URL, active stack and active user are unknown"
+        ),
+        hint=f"Fix {config_file} ({problem.message}), or migrate the profile dir on its own.",
+        location=SourceLocation(file=str(config_file)),
+        entity=profile.name,
+    )
+
+
+def _with_diagnostic(profile: LegacyProfile, diagnostic: Diagnostic) -> LegacyProfile:
+    return profile.model_copy(update={"diagnostics": [*profile.diagnostics, diagnostic]})
+
+
+def _duplicate_key_diagnostic(file: Path, path: tuple[Any, ...], line: int, entity: str | None = None) -> Diagnostic:
+    where = " > ".join(repr(part) if isinstance(part, str) else f"[{part}]" for part in path[:-1])
+    inside = f" (in {where})" if where else ""
+    return Diagnostic(
+        severity=Severity.WARNING,
+        code="duplicate-key",
+        message=f"{file}:{line}: key {path[-1]!r}{inside} appears more than once; the last one is used",
+        hint="Remove the duplicate entry, keeping the value you want.",
+        location=SourceLocation(file=str(file), line=line),
+        entity=entity,
+    )
+
+
 def _read_configured_profile(
-    name: str, entry: dict[str, Any], profiles_root: Path, config_file: Path, activated: str | None
+    name: str, entry: dict[str, Any], profiles_root: Path, config_file: Path, activated: str | None, profiles_problem: str | None
 ) -> LegacyProfile:
     store_type = entry.get("store_type")
     store_url = entry.get("store_url")
@@ -190,7 +363,7 @@ def _read_configured_profile(
                     severity=Severity.INFO,
                     code="rest-profile",
                     message=(
-                        f"Profile '{name}' keeps its stacks on the ZenML 0.13 server at {store_url}; "
+                        f"Profile '{name}' keeps its stacks on the ZenML 0.13 server at {context['store_url']}; "
                         "nothing of it is stored on this machine"
                     ),
                     hint=(
@@ -207,11 +380,12 @@ def _read_configured_profile(
         sql_profile = _read_sql_store_url(store_url, name=name, path=profile_dir, context=context)
         if sql_profile is not None:
             return sql_profile
-    if not profile_dir.is_dir():
+    if not _is_dir(profile_dir):
         local_dir = _local_path_of(store_url)
-        if local_dir is not None and local_dir.is_dir():
+        if local_dir is not None and _is_dir(local_dir):
             profile_dir = local_dir
-    if not profile_dir.is_dir():
+    if not _is_dir(profile_dir):
+        reason = profiles_problem or _not_a_dir_reason(profile_dir)
         return LegacyProfile(
             name=name,
             path=str(profile_dir),
@@ -220,7 +394,7 @@ def _read_configured_profile(
                 Diagnostic(
                     severity=Severity.ERROR,
                     code="missing-profile-dir",
-                    message=f"Profile '{name}' is listed in {config_file}, but {profile_dir} does not exist",
+                    message=f"Profile '{name}' is listed in {config_file}, but {reason}",
                     hint="Copy the profile's directory back into profiles/, or ignore this profile.",
                     location=SourceLocation(file=str(config_file)),
                     entity=name,
@@ -229,7 +403,7 @@ def _read_configured_profile(
             **context,
         )
     profile = read_profile_dir(profile_dir, name=name, **context)
-    if known != "unknown" and profile.store_type != known:
+    if known != "unknown" and profile.store_type not in (known, "unknown"):
         extra = Diagnostic(
             severity=Severity.WARNING,
             code="store-type-mismatch",
@@ -240,6 +414,24 @@ def _read_configured_profile(
         )
         profile = profile.model_copy(update={"diagnostics": [*profile.diagnostics, extra]})
     return profile
+
+
+def _not_a_dir_reason(path: Path) -> str:
+    """Return why `path`, which is no directory, cannot be read as a profile dir."""
+    loop = _symlink_loop(path)
+    if loop is not None:
+        return f"{path} is a loop of symbolic links ({loop})"
+    if path.is_symlink():
+        return f"{path} is a symbolic link to {os.readlink(path)}, which does not exist"
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return f"{path} does not exist"
+    except OSError as error:
+        return f"{path} cannot be read: {error.strerror}"
+    except ValueError as error:  # a NUL byte in a path from store_url
+        return f"{path!r} is not a valid path: {error}"
+    return f"{path} is {describe_file_type(info.st_mode)}, not a directory"
 
 
 def _read_sql_store_url(url: Any, *, name: str, path: Path, context: dict[str, Any]) -> LegacyProfile | None:
@@ -255,7 +447,7 @@ def _read_sql_store_url(url: Any, *, name: str, path: Path, context: dict[str, A
     if is_mysql_url(url):
         return read_mysql_store(url, common)
     db = sqlite_path_of(url)
-    if db is not None and db.is_file():
+    if db is not None and _is_file(db):
         return read_sqlite_store(db, common)
     if "://" in url and not url.lower().startswith("sqlite:"):
         return unsupported_store_profile(url, common)
@@ -292,9 +484,10 @@ def read_profile_dir(
         "is_activated": is_activated,
     }
     stacks_file = path / STACKS_FILE
-    if stacks_file.is_file():
+    if os.path.lexists(stacks_file):
+        # load_yaml_file reports a stacks.yaml that is a directory, a FIFO or a broken link.
         return _read_yaml_store(path, stacks_file, common)
-    if (path / SQL_STORE_FILE).is_file():
+    if os.path.lexists(path / SQL_STORE_FILE):
         return read_sqlite_store(path / SQL_STORE_FILE, common)
     return LegacyProfile(
         store_type="unknown",
@@ -338,6 +531,7 @@ class _YamlStoreReader:
         self.stacks: list[LegacyStack] = []
         self.unmigrated_sections: dict[str, int] = {}
         self.diagnostics: list[Diagnostic] = []
+        self.listed_names: set[tuple[str, str]] = set()  # (type, name) of every entry under stack_components
 
     def read(self) -> None:
         try:
@@ -361,12 +555,7 @@ class _YamlStoreReader:
             )
             return
         for path, line in self.document.duplicate_keys:
-            self._warning(
-                "duplicate-key",
-                f"{self.stacks_file}:{line}: key '{path[-1]}' appears twice; the last one is used",
-                "Remove the duplicate entry.",
-                line=line,
-            )
+            self.diagnostics.append(_duplicate_key_diagnostic(self.stacks_file, path, line))
         for key in data:
             if key not in _KNOWN_STACKS_SECTIONS:
                 self._diagnostic(
@@ -442,6 +631,8 @@ class _YamlStoreReader:
                 )
                 continue
             name, flavor_type, source = fields["name"], fields["type"], fields["source"]
+            if not self._valid_name(name, "flavor name", where, None):
+                continue
             if flavor_type not in COMPONENT_TYPES:
                 self._error(
                     "unknown-type",
@@ -497,6 +688,7 @@ class _YamlStoreReader:
                 )
                 continue
             for name, flavor in entries.items():
+                self.listed_names.add((component_type, str(name)))
                 component = self._read_component(component_type, name, flavor)
                 if component is not None:
                     self.components.append(component)
@@ -523,6 +715,8 @@ class _YamlStoreReader:
         except YamlFileError as error:
             self.diagnostics.append(_file_diagnostic(error, file, entity=f"{component_type} '{name}'"))
             return None
+        for path, duplicate_line in document.duplicate_keys:
+            self.diagnostics.append(_duplicate_key_diagnostic(file, path, duplicate_line, entity=name))
         data = document.data
         if not isinstance(data, dict):
             kind = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
@@ -578,7 +772,27 @@ class _YamlStoreReader:
             )
             return None
         file = directory / relative
-        if not file.exists():
+        try:
+            return self._checked_component_file(component_type, name, file, where, line)
+        except OSError as error:
+            # Such as a name longer than the file system allows (ENAMETOOLONG).
+            self._error(
+                "unreadable-file",
+                f"{where}: the file of {component_type} '{name}' cannot be checked: {error.strerror or error}",
+                "Rename the component in ZenML 0.13 to a shorter name, or restore its file; it is not read.",
+                line=line,
+                entity=name,
+            )
+            return None
+
+    def _checked_component_file(self, component_type: str, name: str, file: Path, where: str, line: int | None) -> Path | None:
+        """Return `file` if it exists and resolves inside the profile dir; else report why not and return None.
+
+        load_yaml_file then reports a file that is not a regular file.
+        """
+        try:
+            file.lstat()  # unlike os.path.lexists, raises for a name that is too long
+        except FileNotFoundError:
             self._error(
                 "missing-file",
                 f"{where}: the file of {component_type} '{name}' is missing: {file}",
@@ -590,22 +804,14 @@ class _YamlStoreReader:
         try:
             resolved = file.resolve(strict=True)
             root = self.root.resolve(strict=True)
-        except OSError:
+        except (OSError, RuntimeError):  # a broken link or a loop of links; load_yaml_file reports which
             resolved, root = file, self.root
         if not resolved.is_relative_to(root):
             self._error(
                 "unsafe-name",
-                f"{where}: the file of {component_type} '{name}' is a link to {resolved}, outside the profile dir",
-                "Replace the link with the file itself; it is not read.",
-                line=line,
-                entity=name,
-            )
-            return None
-        if not resolved.is_file():
-            self._error(
-                "missing-file",
-                f"{where}: {file} is not a regular file",
-                "Restore the component file from a backup.",
+                f"{where}: the file of {component_type} '{name}' resolves through a symbolic link to {resolved}, "
+                f"outside the profile dir {root}",
+                "Replace the link (of the file or of its directory) with the file itself; it is not read.",
                 line=line,
                 entity=name,
             )
@@ -623,15 +829,15 @@ class _YamlStoreReader:
             )
             return False
         if not name.strip():
-            self._error("invalid-name", f"{where}: a {what} is empty", "Give it a name.", line=line)
+            self._error("invalid-name", f"{where}: the {what} is empty", "Give it a name.", line=line)
             return False
-        if any(unicodedata.category(character) == "Cc" for character in name):
+        if has_control_characters(name):
             self._error(
                 "invalid-name",
-                f"{where}: {what} {name!r} contains control characters",
+                f"{where}: {what} {printable_name(name)!r} contains control characters",
                 "Rename it in ZenML 0.13 before migrating.",
                 line=line,
-                entity=name.encode("unicode_escape").decode("ascii"),
+                entity=printable_name(name),
             )
             return False
         return True
@@ -702,9 +908,11 @@ class _YamlStoreReader:
             for file in sorted(directory.rglob("*.yaml")):
                 try:
                     resolved = file.resolve()
-                except OSError:
-                    continue
-                if resolved not in listed and not self._is_listed_elsewhere(component_type, directory, file):
+                except (OSError, RuntimeError):  # RuntimeError: a loop of symbolic links (Python 3.11)
+                    resolved = file
+                name = file.relative_to(directory).as_posix()[: -len(".yaml")]
+                # A listed component whose file failed to load was reported already.
+                if resolved not in listed and (component_type, name) not in self.listed_names:
                     self._warning(
                         "orphan-file",
                         f"{file} is not listed under '{component_type}' in {self.stacks_file}; it is not migrated",
@@ -712,10 +920,6 @@ class _YamlStoreReader:
                         file=file,
                     )
 
-    def _is_listed_elsewhere(self, component_type: str, directory: Path, file: Path) -> bool:
-        # A component skipped because of an error was reported already.
-        name = file.relative_to(directory).as_posix()[: -len(".yaml")]
-        return any(d.entity == name for d in self.diagnostics)
 
 
 def _file_diagnostic(error: YamlFileError, file: Path, entity: str | None = None) -> Diagnostic:

@@ -16,15 +16,24 @@ ZenML 0.13.2 (`zenml/zen_stores/sql_zen_store.py`, SQLModel on SQLAlchemy
 The result is the same `LegacyProfile` that the YAML reader returns, with the
 same diagnostics for broken content. A SQLite file is opened read-only
 (`mode=ro`), so reading never writes to it or creates a journal next to it.
-A MySQL database is read in a read-only transaction.
+That is not enough for a database in WAL mode, because a read-only
+connection creates `zenml.db-wal` and `zenml.db-shm` next to it. Nor is it
+for a hot journal left by a crashed writer, which a read-only connection
+cannot roll back. Such a database is therefore copied with its journal into
+a temporary dir, and the copy is read. A MySQL database is read in a
+read-only transaction.
 """
 
 import base64
 import binascii
+import os
 import re
+import shutil
 import sqlite3
-import unicodedata
-from collections.abc import Iterable
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,8 +52,10 @@ from migrator.legacy.models import (
     LegacyStack,
     Severity,
     SourceLocation,
+    has_control_characters,
+    printable_name,
 )
-from migrator.legacy.yaml_files import YamlFileError, parse_yaml_text
+from migrator.legacy.yaml_files import YamlFileError, describe_file_type, parse_yaml_text
 
 COMPONENTS_TABLE = "zenstackcomponent"
 STACKS_TABLE = "zenstack"
@@ -65,6 +76,12 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 MYSQL_CONNECT_TIMEOUT_SECONDS = 10
 # A component configuration of ZenML 0.13 is a few hundred bytes; this limit only stops hostile input.
 MAX_CONFIGURATION_BYTES = 1024 * 1024
+# A ZenML 0.13 SQL store contains stacks, stack components and users, a few hundred
+# kilobytes at most. A database that must be copied to be read (see above) may be this large.
+MAX_COPIED_DATABASE_BYTES = 256 * 1024 * 1024
+# Byte 18 of the SQLite header is the file format write version: 2 means WAL mode.
+_WAL_FORMAT = 2
+_JOURNAL_SUFFIXES = ("-wal", "-journal")
 _USER_PASSWORD = re.compile(r"(://[^/@:]*:)[^/@]*@")
 
 
@@ -97,17 +114,64 @@ def mask_url_password(url: str) -> str:
 
 
 def read_sqlite_store(db: Path, common: dict[str, Any]) -> LegacyProfile:
-    """Read the SQL store of a profile from the SQLite file `db`, read-only."""
+    """Read the SQL store of a profile from the SQLite file `db`, without writing next to it."""
     source = str(db)
-    problem = _check_sqlite_file(db)
+    header, problem = _check_sqlite_file(db)
     if problem is not None:
         return _failed_profile(common, source, *problem)
-    uri = f"{db.resolve().as_uri()}?mode=ro"
+    journals = [Path(f"{db}{suffix}") for suffix in _JOURNAL_SUFFIXES if os.path.lexists(f"{db}{suffix}")]
+    if header[18] != _WAL_FORMAT and not journals:
+        uri = f"{db.resolve().as_uri()}?mode=ro"
+        return _read_sqlite_uri(uri, source, common)
+    try:
+        with _private_copy(db, journals) as copy:
+            # The copy is private, so SQLite may replay the WAL or roll back the journal in it.
+            return _read_sqlite_uri(copy.as_uri(), source, common)
+    except _CopyError as error:
+        return _failed_profile(common, source, "unreadable-file", str(error), error.hint)
+
+
+def _read_sqlite_uri(uri: str, source: str, common: dict[str, Any]) -> LegacyProfile:
     engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=NullPool)
     try:
         return _read_with_engine(engine, source, common, read_only_statement=None)
     finally:
         engine.dispose()
+
+
+class _CopyError(Exception):
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+@contextmanager
+def _private_copy(db: Path, journals: list[Path]) -> Iterator[Path]:
+    """Yield a copy of `db` and its journal files in a temporary dir, removed afterwards."""
+    files = [db, *journals]
+    total = 0
+    for file in files:
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise _CopyError(
+                f"{file} is {describe_file_type(info.st_mode)}, not a regular file",
+                "Remove it, or restore the profile's zenml.db with its journal from a backup.",
+            )
+        total += info.st_size
+    if total > MAX_COPIED_DATABASE_BYTES:
+        raise _CopyError(
+            f"{db} is in WAL mode or has a journal, so it must be copied to be read without writing next to it, "
+            f"but with its journal it is {total} bytes, more than the limit of {MAX_COPIED_DATABASE_BYTES} bytes",
+            "Copy the profile dir, run sqlite3 zenml.db 'PRAGMA journal_mode=DELETE' in the copy, and migrate the copy.",
+        )
+    with tempfile.TemporaryDirectory(prefix="zenml-migrate-legacy-") as directory:
+        copy = Path(directory) / db.name
+        try:
+            for file in files:
+                shutil.copyfile(file, Path(directory) / file.name)
+        except OSError as error:
+            raise _CopyError(f"{db} cannot be copied for reading: {error.strerror or error}", "Check the file and its journal.") from None
+        yield copy
 
 
 def read_mysql_store(url: str, common: dict[str, Any]) -> LegacyProfile:
@@ -153,19 +217,32 @@ def _with_pymysql(url: URL) -> URL:
     return url.set(drivername="mysql+pymysql")
 
 
-def _check_sqlite_file(db: Path) -> tuple[str, str, str] | None:
+def _check_sqlite_file(db: Path) -> tuple[bytes, tuple[str, str, str] | None]:
+    """Return the 100-byte header of `db`, and a problem (code, message, hint) when it is no readable SQLite file."""
+    header = b""
     try:
-        with db.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
+        # O_NONBLOCK and fstat: a FIFO in place of zenml.db is reported, not waited on.
+        descriptor = os.open(db, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode):
+                return header, (
+                    "not-a-file",
+                    f"{db} is {describe_file_type(info.st_mode)}, not a regular file",
+                    "Restore the profile's zenml.db from a backup.",
+                )
+            header = os.read(descriptor, 100)
+        finally:
+            os.close(descriptor)
     except OSError as error:
-        return ("unreadable-file", f"{db} cannot be read: {error.strerror}", "Check its permissions.")
-    if header != SQLITE_HEADER:
-        return (
+        return header, ("unreadable-file", f"{db} cannot be read: {error.strerror}", "Check that the file exists and that this user may read it.")
+    if not header.startswith(SQLITE_HEADER) or len(header) < 100:
+        return header, (
             "not-a-database",
             f"{db} is not a SQLite database",
             "Restore the profile's zenml.db from a backup.",
         )
-    return None
+    return header, None
 
 
 def _read_with_engine(engine: Any, source: str, common: dict[str, Any], read_only_statement: str | None) -> LegacyProfile:
@@ -519,15 +596,15 @@ class _SqlStoreReader:
             )
             return False
         if not name.strip():
-            self.error("invalid-name", f"{row_where}: a {what} is empty", "Give it a name with ZenML 0.13.", file=where)
+            self.error("invalid-name", f"{row_where}: the {what} is empty", "Give it a name with ZenML 0.13.", file=where)
             return False
-        if any(unicodedata.category(character) == "Cc" for character in name):
+        if has_control_characters(name):
             self.error(
                 "invalid-name",
-                f"{row_where}: {what} {name!r} contains control characters",
+                f"{row_where}: {what} {printable_name(name)!r} contains control characters",
                 "Rename it with ZenML 0.13 before migrating.",
                 file=where,
-                entity=name.encode("unicode_escape").decode("ascii"),
+                entity=printable_name(name),
             )
             return False
         return True

@@ -6,6 +6,9 @@ so that callers get the line of every mapping key, and so that a document
 whose aliases would expand to a huge structure is rejected before it is built.
 """
 
+import errno
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,10 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 # Legacy files written by ZenML 0.13 are a few kilobytes; these limits only stop hostile input.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_EXPANDED_NODES = 2_000_000
+# Aliases let a small file stand for a huge document: a 1 MB string referenced
+# 20,000 times is 20 GB once it is printed or stored, so scalar characters are
+# counted through aliases too.
+MAX_EXPANDED_CHARACTERS = 4 * MAX_FILE_BYTES
 MAX_DEPTH = 64
 
 
@@ -49,34 +56,100 @@ class YamlDocument:
 def load_yaml_file(path: Path) -> YamlDocument:
     """Read and parse one YAML file.
 
-    Raises `YamlFileError` for a file that is missing, too large, not UTF-8,
-    not valid YAML, nested too deeply or expanding to too many nodes.
+    Raises `YamlFileError` for a file that is missing, not a regular file,
+    unreadable, too large, not UTF-8, not valid YAML, nested too deeply or
+    expanding to too much through aliases.
     """
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise YamlFileError("missing-file", f"{path} does not exist", "Restore the file or remove its entry.") from None
-    except OSError as error:
-        raise YamlFileError("unreadable-file", f"{path} cannot be read: {error.strerror}", "Check its permissions.") from None
-    if size > MAX_FILE_BYTES:
-        raise YamlFileError(
-            "file-too-large",
-            f"{path} is {size} bytes, more than the limit of {MAX_FILE_BYTES} bytes for a legacy file",
-            "Legacy ZenML files are small; check that this is the right file.",
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise YamlFileError("unreadable-file", f"{path} cannot be read: {error.strerror}", "Check its permissions.") from None
+    raw = _read_regular_file(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise YamlFileError(
             "not-utf8",
-            f"{path} is not valid UTF-8 (invalid byte at offset {error.start})",
+            f"{path} is not valid UTF-8 (invalid byte 0x{raw[error.start]:02x} at byte offset {error.start})",
             "Save the file as UTF-8.",
         ) from None
     return parse_yaml_text(text, str(path))
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """Return the bytes of a regular file of at most MAX_FILE_BYTES.
+
+    The file is opened without blocking and checked with fstat on the open
+    descriptor. So a FIFO or device in place of a legacy file is reported
+    instead of hanging the reader, even one that replaced the file after a check.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise YamlFileError(
+                "missing-file",
+                f"{path} is a symbolic link to {os.readlink(path)}, which does not exist",
+                "Replace the link with the file itself.",
+            ) from None
+        raise YamlFileError("missing-file", f"{path} does not exist", "Restore the file or remove its entry.") from None
+    except OSError as error:
+        raise _unreadable(path, error) from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise YamlFileError(
+                "not-a-file",
+                f"{path} is {describe_file_type(info.st_mode)}, not a regular file",
+                "Replace it with the legacy file from a backup.",
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise YamlFileError(
+                "file-too-large",
+                f"{path} is {info.st_size} bytes, more than the limit of {MAX_FILE_BYTES} bytes for a legacy file",
+                "Legacy ZenML files are small; check that this is the right file.",
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(descriptor, 1024 * 1024)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_FILE_BYTES:  # the file grew after fstat
+            raise YamlFileError(
+                "file-too-large",
+                f"{path} is more than the limit of {MAX_FILE_BYTES} bytes for a legacy file",
+                "Legacy ZenML files are small; check that this is the right file.",
+            )
+        return b"".join(chunks)
+    except OSError as error:
+        raise _unreadable(path, error) from None
+    finally:
+        os.close(descriptor)
+
+
+def _unreadable(path: Path, error: OSError) -> YamlFileError:
+    if error.errno in (errno.EACCES, errno.EPERM):
+        hint = "Make the file readable for the user running zenml-migrate (chmod u+r), or run as its owner."
+    elif error.errno == errno.ELOOP:
+        hint = "The path is a loop of symbolic links; replace the link with the file itself."
+    else:
+        hint = "Check the file and the disk it is on."
+    return YamlFileError("unreadable-file", f"{path} cannot be read: {error.strerror or error}", hint)
+
+
+def describe_file_type(mode: int) -> str:
+    """Return what kind of file `mode` (an `st_mode`) is, with an article: "a directory", "a FIFO", ..."""
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISLNK, "a symbolic link"),
+    )
+    for check, description in kinds:
+        if check(mode):
+            return description
+    return "a regular file" if stat.S_ISREG(mode) else "a special file"
 
 
 def parse_yaml_text(text: str, name: str) -> YamlDocument:
@@ -119,10 +192,11 @@ def parse_yaml_text(text: str, name: str) -> YamlDocument:
 
 
 def _check_size_and_index(root: yaml.Node, name: str, document: YamlDocument) -> None:
-    """Reject deep or alias-bombed documents and record key lines of the top two levels."""
-    expanded: dict[int, int] = {}
+    """Reject deep or alias-bombed documents, record key lines of the top three levels and every duplicate key."""
+    # Per node: (values, scalar characters) of its expansion, so each shared node is measured once.
+    expanded: dict[int, tuple[int, int]] = {}
 
-    def expanded_size(node: yaml.Node, depth: int) -> int:
+    def expanded_size(node: yaml.Node, depth: int) -> tuple[int, int]:
         if depth > MAX_DEPTH:
             raise YamlFileError(
                 "too-deep",
@@ -133,39 +207,57 @@ def _check_size_and_index(root: yaml.Node, name: str, document: YamlDocument) ->
         known = expanded.get(id(node))
         if known is not None:
             return known
-        expanded[id(node)] = 1  # guards against recursive aliases
-        total = 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                total += expanded_size(key, depth + 1) + expanded_size(value, depth + 1)
-        elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                total += expanded_size(item, depth + 1)
-        if total > MAX_EXPANDED_NODES:
+        expanded[id(node)] = (1, 0)  # guards against recursive aliases
+        values, characters = 1, 0
+        if isinstance(node, yaml.ScalarNode):
+            characters = len(node.value)
+        else:
+            children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else node.value
+            for child in children:
+                child_values, child_characters = expanded_size(child, depth + 1)
+                values += child_values
+                characters += child_characters
+        if values > MAX_EXPANDED_NODES:
             raise YamlFileError(
                 "too-many-nodes",
                 f"{name}: the document expands to more than {MAX_EXPANDED_NODES} values through aliases",
                 "Remove the anchors and aliases; legacy ZenML files do not use them.",
             )
-        expanded[id(node)] = total
-        return total
+        if characters > MAX_EXPANDED_CHARACTERS:
+            raise YamlFileError(
+                "too-many-nodes",
+                f"{name}: the document expands to more than {MAX_EXPANDED_CHARACTERS} characters through aliases",
+                "Remove the anchors and aliases; legacy ZenML files do not use them.",
+            )
+        expanded[id(node)] = (values, characters)
+        return values, characters
 
     expanded_size(root, 0)
-    _index_keys(root, (), document, levels=3)
+    _index_keys(root, (), document, levels=3, visited=set())
 
 
-def _index_keys(node: yaml.Node, prefix: tuple[Any, ...], document: YamlDocument, levels: int) -> None:
-    if levels == 0 or not isinstance(node, yaml.MappingNode):
+def _index_keys(node: yaml.Node, prefix: tuple[Any, ...], document: YamlDocument, levels: int, visited: set[int]) -> None:
+    """Record the line of each key `levels` deep, and every duplicate key at any depth."""
+    if id(node) in visited:  # an alias of a node indexed already, or a recursive alias
         return
-    seen: set[Any] = set()
+    visited.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_keys(item, (*prefix, index), document, 0, visited)
+        return
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: set[tuple[str, str]] = set()
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
             continue
         key = key_node.value
         path = (*prefix, key)
         line = key_node.start_mark.line + 1
-        if key in seen:
+        # The tag distinguishes `1` from `'1'`, which load as different keys.
+        if (key_node.tag, key) in seen:
             document.duplicate_keys.append((path, line))
-        seen.add(key)
-        document.key_lines.setdefault(path, line)
-        _index_keys(value_node, path, document, levels - 1)
+        seen.add((key_node.tag, key))
+        if levels > 0:
+            document.key_lines.setdefault(path, line)
+        _index_keys(value_node, path, document, max(levels - 1, 0), visited)

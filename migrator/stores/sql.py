@@ -12,6 +12,10 @@ REPEATABLE READ) on every table it compares, so no other writer can change
 them between the check and the commit. MySQL commits DDL at once, so the
 tables of a new database are created before the transaction and dropped
 again when the apply fails.
+
+On SQLite, zenml-migrate runs also take a lock file next to the database
+(`zenml.db.zenml-migrate.lock`, see `SqlStore.acquire_lock`), so that two
+runs into one file plan and apply one after the other.
 """
 
 import base64
@@ -20,8 +24,10 @@ import json
 import logging
 import os
 import re
+import signal
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,11 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import bcrypt
+import filelock
 from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, inspect, insert, select, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from migrator.errors import ApplyError, MigratorError, StoreSchemaError, StoreUnavailable, UsageError
+from migrator.errors import ApplyError, MigratorError, StoreLocked, StoreSchemaError, StoreUnavailable, UsageError
 from migrator.plan.models import (
     Action,
     EntityKind,
@@ -53,6 +60,12 @@ log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 _WRITE_OPTION = "zenml_migrate_write"
+# The lock file of a SQLite store is the database path with this suffix.
+LOCK_FILE_SUFFIX = ".zenml-migrate.lock"
+# Test hook: "N" makes the process SIGKILL itself right before the Nth write
+# statement of an apply (DDL included), "commit" right before the commit and
+# "after-commit" right after it. It is read only when set (see _KillSwitch).
+KILL_VARIABLE = "ZENML_MIGRATE_TEST_KILL_AT"
 
 MYSQL_BACKENDS = ("mysql", "mariadb")
 # ZenML 0.20 also reads the store password from this variable. A MySQL URL
@@ -126,7 +139,63 @@ class SqlStore:
             self.url = with_password_from_environment(self.url)
             _check_mysql_url(self.url, self.display_url)
         self._engine: Engine | None = None
+        self._lock: filelock.BaseFileLock | None = None
         self.fail_after_statements: int | None = None  # test hook: raise after this many write statements
+
+    @property
+    def lock_path(self) -> Path | None:
+        """The lock file of a SQLite store, next to the database; None for other stores."""
+        path = self.sqlite_path
+        return None if path is None else path.with_name(path.name + LOCK_FILE_SUFFIX)
+
+    def acquire_lock(self, *, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> None:
+        """Take the lock file of a SQLite store, and hold it until `close()`.
+
+        A second zenml-migrate process that calls this for the same database
+        waits until the first one closes its store, or, with `wait=False`,
+        raises `StoreLocked` at once. Before waiting, it passes a message that
+        names the busy store to `on_wait` (default: a logged warning). The
+        operating system releases the lock of a process that dies, even by
+        SIGKILL, so a crashed run never blocks the next one. MySQL stores
+        take no lock file: their transactions lock the rows a plan depends on.
+        Stores of one process share the lock, so they do not block each other.
+
+        Raises `StoreUnavailable` when the lock file cannot be created.
+        """
+        lock_path = self.lock_path
+        if lock_path is None or self._lock is not None:
+            return
+        if self.create_directories:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+        elif not lock_path.parent.is_dir():
+            # Checked here because filelock would create the missing directories.
+            raise StoreUnavailable(f"Cannot create the SQLite store {self.sqlite_path}: directory {lock_path.parent} does not exist.")
+        # fallback_to_soft=False: a soft lock would survive a SIGKILL and block every later run.
+        lock = filelock.FileLock(lock_path, is_singleton=True, thread_local=False, fallback_to_soft=False)
+        try:
+            try:
+                lock.acquire(blocking=False)
+            except filelock.Timeout:
+                if not wait:
+                    raise StoreLocked(
+                        f"Another zenml-migrate run is migrating into {self.display_url} (it holds the lock file {lock_path}). "
+                        "Wait for it to finish, or run again without --no-wait to wait for it."
+                    ) from None
+                message = (
+                    f"waiting for another zenml-migrate run on {self.display_url} to finish "
+                    f"(lock file {lock_path}; press Ctrl-C to stop waiting)"
+                )
+                (on_wait or log.warning)(message)
+                lock.acquire()
+        except OSError as error:
+            raise StoreUnavailable(f"Cannot create the lock file {lock_path} of the store {self.display_url}: {error.strerror or error}.") from None
+        self._lock = lock
+
+    def release_lock(self) -> None:
+        """Release the lock taken by `acquire_lock`, if any."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @property
     def display_url(self) -> str:
@@ -168,6 +237,7 @@ class SqlStore:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+        self.release_lock()
 
     # -- reading ---------------------------------------------------------
 
@@ -323,6 +393,7 @@ class SqlStore:
             return ApplyOutcome(applied=False, message="not applied: the plan has errors")
         if not plan.writes:
             return ApplyOutcome(applied=True, message="nothing to write")
+        self.acquire_lock()
         writer = _PlanWriter(plan, self.fail_after_statements)
         progress = _ApplyProgress()
         try:
@@ -335,7 +406,10 @@ class SqlStore:
 
     def _write_in_transaction(self, writer: "_PlanWriter", expected: TargetSnapshot, progress: "_ApplyProgress") -> None:
         engine = self._engine_for_use()
+        kill_switch = _KillSwitch.from_environment()
         with engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection:
+            if kill_switch is not None:
+                kill_switch.attach(connection)
             if not self.is_sqlite:
                 # MySQL commits DDL at once, so a new database gets its tables
                 # before the transaction; apply() drops them again on failure.
@@ -353,7 +427,11 @@ class SqlStore:
                     )
                 writer.write(connection)
                 progress.committing = True
+                if kill_switch is not None:
+                    kill_switch.reached("commit")
                 transaction.commit()
+                if kill_switch is not None:
+                    kill_switch.reached("after-commit")
 
     def _create_missing_tables(self, connection: Connection, created: list[Table]) -> None:
         """Create the ZenML tables that the database lacks, appending each to `created` once it exists."""
@@ -505,6 +583,49 @@ class _Scope:
             keep(snapshot.components),
             keep(snapshot.stacks),
         )
+
+
+class _KillSwitch:
+    """Test hook that SIGKILLs this process at one point of its applies, as set in ZENML_MIGRATE_TEST_KILL_AT.
+
+    The value is a number N, "commit" or "after-commit". N kills the process
+    right before its Nth write statement, counting INSERT, UPDATE, DELETE and
+    DDL over all its applies, with a bulk insert as one statement. "commit"
+    kills it right before its first commit, "after-commit" right after it.
+    """
+
+    _WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+    _instance: "_KillSwitch | None" = None
+
+    def __init__(self, point: str) -> None:
+        self.point = point
+        self.statements = 0
+
+    @classmethod
+    def from_environment(cls) -> "_KillSwitch | None":
+        """Return the process's kill switch, or None when ZENML_MIGRATE_TEST_KILL_AT is not set."""
+        point = os.environ.get(KILL_VARIABLE)
+        if not point:
+            return None
+        if not (point.isdigit() and int(point) > 0) and point not in ("commit", "after-commit"):
+            raise UsageError(f"{KILL_VARIABLE} must be a positive number, 'commit' or 'after-commit', not {point!r}.")
+        if cls._instance is None or cls._instance.point != point:
+            cls._instance = cls(point)
+        return cls._instance
+
+    def attach(self, connection: Connection) -> None:
+        event.listen(connection, "before_cursor_execute", self._before_statement)
+
+    def _before_statement(self, _connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self._WRITE_STATEMENT.match(statement):
+            self.statements += 1
+            self.reached(str(self.statements))
+
+    def reached(self, point: str) -> None:
+        if point == self.point:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 class _InjectedFailure(SQLAlchemyError):
