@@ -33,10 +33,7 @@ OUTSIDE_MARKER = "outside-marker-never-read"
 FORBIDDEN_OUTPUT = ("Traceback", "Internal error")
 # Failures found by fuzzing in code outside migrator/legacy, by the output they cause. check_tree
 # counts them and checks the rest of the property; each has an xfail test in tests/test_fuzz.py.
-KNOWN_BUGS = {
-    "Internal error: KeyError: 'create'": "the summary of `profile migrate --all` fails when no profile was applied "
-    "(migrator/report/text.py print_summary)",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

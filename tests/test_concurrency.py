@@ -225,10 +225,9 @@ def test_concurrent_mysql_runs_stay_consistent(run_cli, mysql_database: MysqlDat
 
 @pytest.mark.mysql
 @pytest.mark.xfail(
-    strict=False,  # the race needs two runs to create tables at the same moment, which is likely but not certain
-    reason="Concurrent first runs into a new MySQL database race to create the ZenML tables: the losers fail on "
-    "'Table already exists' and drop the empty tables they created, so the database keeps only some tables and "
-    "every later run stops with StoreSchemaError ('missing the ZenML 0.20 tables').",
+    strict=False,  # passes in most runs; the race below needs two runs to interleave at one moment
+    reason="Concurrent first runs into a new MySQL database can still race: a run whose apply fails drops the empty "
+    "tables it created when it sees no rows, and another run may write in between, leaving an incomplete schema.",
 )
 def test_concurrent_first_runs_into_new_mysql_database(run_cli, mysql_database: MysqlDatabase, tmp_path: Path) -> None:
     require_mysql()

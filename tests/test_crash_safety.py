@@ -318,12 +318,6 @@ def test_mysql_new_database_kill_in_commit(run_cli, mysql_databases, tmp_path: P
 
 
 @pytest.mark.mysql
-@pytest.mark.xfail(
-    strict=True,
-    reason="MySQL commits each CREATE TABLE at once, so a kill during the table creation of a new database leaves "
-    "only some ZenML tables, and every later run stops with StoreSchemaError ('missing the ZenML 0.20 tables') "
-    "instead of creating the rest.",
-)
 def test_mysql_new_database_kill_during_table_creation(run_cli, mysql_databases, tmp_path: Path) -> None:
     source = str(FIXTURES / "multi-stack" / "profiles" / "production")
     database = mysql_databases()

@@ -27,7 +27,6 @@ def test_generated_trees_keep_the_property(tree) -> None:
     check_tree(tree)
 
 
-@pytest.mark.xfail(strict=True, reason="print_summary in migrator/report/text.py raises KeyError when no profile of --all was applied")
 def test_all_profiles_not_applied_summary(run_cli, tmp_path: Path) -> None:
     for name in ("one", "two"):
         (tmp_path / "legacy" / "profiles" / name / "stacks.yaml").mkdir(parents=True)

@@ -117,7 +117,7 @@ def _changes_text(action: Action) -> str:
 def print_summary(console: Console, records: list[MigrationRecord], *, dry_run: bool) -> None:
     if len(records) < 2:
         return
-    totals: dict[str, int] = {}
+    totals = dict.fromkeys(("create", "update", "unchanged", "skip", "errors", "warnings"), 0)
     not_applied = [r for r in records if not dry_run and r.status not in ("applied", "nothing-to-do")]
     for record in records:
         for key, value in record.plan.counts().items():

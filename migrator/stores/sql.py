@@ -275,6 +275,10 @@ class SqlStore:
         if not present & wanted:
             return self._empty_snapshot()
         missing = wanted - present
+        if missing and self._columns_match(connection, present & wanted) and self._all_empty(connection, present & wanted):
+            # A first apply into a new MySQL database that was cut off while creating its tables
+            # (MySQL commits each CREATE TABLE at once): the next apply creates the rest.
+            return self._empty_snapshot()
         if missing:
             raise StoreSchemaError(
                 f"{self.display_url} is missing the ZenML 0.20 tables {', '.join(sorted(missing))}. "
@@ -354,6 +358,19 @@ class SqlStore:
             components=components,
             stacks=stacks,
         )
+
+    def _columns_match(self, connection: Connection, names: set[str]) -> bool:
+        inspector = inspect(connection)
+        for table in tables.MIGRATED_TABLES:
+            if table.name in names:
+                present = {column["name"] for column in inspector.get_columns(table.name)}
+                if any(column.name not in present for column in table.columns):
+                    return False
+        return True
+
+    def _all_empty(self, connection: Connection, names: set[str]) -> bool:
+        # Names come from our own table definitions; no column is read, so a foreign table of that name also works.
+        return all(connection.execute(text(f"SELECT 1 FROM {name} LIMIT 1")).first() is None for name in sorted(names))
 
     def _check_columns(self, connection: Connection) -> None:
         inspector = inspect(connection)
@@ -437,9 +454,15 @@ class SqlStore:
         """Create the ZenML tables that the database lacks, appending each to `created` once it exists."""
         present = set(inspect(connection).get_table_names())
         for table in tables.metadata.sorted_tables:
-            if table.name not in present:
+            if table.name in present:
+                continue
+            try:
                 table.create(connection)
-                created.append(table)
+            except OperationalError as error:
+                if _mysql_error_code(error) != _TABLE_EXISTS:
+                    raise
+                continue  # a concurrent first run created it; it is not ours to drop
+            created.append(table)
 
     def _drop_created_tables(self, created: list[Table]) -> str:
         """Drop the tables that a failed apply created on MySQL, if they are still empty.
@@ -451,6 +474,11 @@ class SqlStore:
         kept: list[str] = []
         try:
             with self._engine_for_use().connect() as connection:
+                present = set(inspect(connection).get_table_names()) & {t.name for t in tables.MIGRATED_TABLES}
+                # NOTE: another run can still write between this check and the drops below.
+                if not self._all_empty(connection, present):
+                    # Another run has written to the new database meanwhile, and its rows may need these tables.
+                    return " The new, empty ZenML tables were kept because another run has written to the database."
                 for table in reversed(created):
                     if connection.execute(select(table).limit(1)).first() is None:
                         table.drop(connection)
@@ -850,6 +878,7 @@ def _use_strict_mysql_sessions(engine: Engine) -> None:
 
 # Server error codes after which running the command again can succeed.
 _LOCK_ERRORS = (1205, 1213)  # lock wait timeout exceeded, deadlock found
+_TABLE_EXISTS = 1050
 
 
 def _mysql_error_code(error: SQLAlchemyError) -> int | None:
