@@ -161,8 +161,12 @@ def migrate(
     if not profiles:
         click.echo(f"Nothing to migrate: the profiles at {found.path} hold only the default stack and stack components.")
         sys.exit(EXIT_OK)
+    if store_url is not None and not store_url.strip():
+        raise UsageError("--store needs a store URL; leave the option out to use the store of the ZenML config dir.")
     password = _read_password(password_stdin)
     target = resolve_target(store_url, username=username, password=password, verify_ssl=False if no_verify_ssl else None)
+    if report_file is not None:
+        _check_report_file(report_file, path, target)
     activation_profile = _activation_profile(profiles, target) if activate else None
     console = _console(stderr=as_json)
 
@@ -179,7 +183,7 @@ def migrate(
                 record = MigrationRecord(plan, "dry-run", "Dry run, nothing written")
                 snapshot = simulate_apply(plan, snapshot)
             elif plan.has_errors and not options.ignore_errors:
-                record = MigrationRecord(plan, "not-applied", "Not applied because of the errors below; fix them or use --ignore-errors")
+                record = MigrationRecord(plan, "not-applied", "Not applied because of the errors listed; fix them or use --ignore-errors")
             elif not plan.writes:
                 record = MigrationRecord(plan, "nothing-to-do", "Nothing to write")
             else:
@@ -327,6 +331,20 @@ def _rest_message(profile: LegacyProfile) -> str:
         "and zenml-migrate reads only profiles on disk. Run it on the host of that server, on the config dir of the "
         "profile that the server serves (`zenml up --profile`)."
     )
+
+
+def _check_report_file(report_file: Path, legacy_path: Path, target: StoreTarget) -> None:
+    """Reject a report path that would overwrite the store or a legacy file, or cannot be written, before any work."""
+    resolved = report_file.resolve()
+    legacy = legacy_path.resolve()
+    if resolved == legacy or legacy in resolved.parents:
+        raise UsageError(f"--report {report_file} is inside the legacy dir {legacy_path}, which is never written; choose another file.")
+    if target.kind == "sql" and target.url.startswith("sqlite:///"):
+        store_file = Path(target.url[len("sqlite:///") :]).resolve()
+        if resolved in (store_file, Path(str(store_file) + "-journal"), Path(str(store_file) + ".zenml-migrate.lock")):
+            raise UsageError(f"--report {report_file} would overwrite the target store; choose another file.")
+    if not report_file.parent.is_dir():
+        raise UsageError(f"--report {report_file}: directory {report_file.parent} does not exist.")
 
 
 def _write_report(path: Path, report: dict[str, Any]) -> None:

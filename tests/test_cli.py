@@ -213,3 +213,25 @@ def test_secrets_never_printed(run_cli, store_url, tmp_path: Path) -> None:
     assert "hunter2" in checked
     for value in checked:
         assert value not in text
+
+
+def test_report_never_overwrites_store_or_legacy(run_cli, store_url, legacy_copy) -> None:
+    url, db = store_url
+    root = legacy_copy("multi-stack")
+    assert run_cli("profile", "migrate", str(root), "--store", url).exit_code == 0
+    before = db.read_bytes()
+    onto_store = run_cli("profile", "migrate", str(root), "--store", url, "--report", str(db))
+    assert onto_store.exit_code == 2
+    assert "would overwrite the target store" in onto_store.stderr
+    assert db.read_bytes() == before
+    config = root / "config.yaml"
+    original = config.read_bytes()
+    onto_legacy = run_cli("profile", "migrate", str(root), "--store", url, "--report", str(config))
+    assert onto_legacy.exit_code == 2
+    assert config.read_bytes() == original
+
+
+def test_empty_store_option_is_usage_error(run_cli) -> None:
+    result = run_cli("profile", "migrate", str(FIXTURES / "multi-stack"), "--store", "")
+    assert result.exit_code == 2
+    assert "--store needs a store URL" in result.stderr

@@ -263,6 +263,8 @@ class SqlStore:
                 yield connection
         except SQLAlchemyError as error:
             raise StoreUnavailable(f"Cannot open the store {self.display_url}: {self._describe(error)}.") from None
+        except OSError as error:  # for example a certificate file in the URL that does not exist
+            raise StoreUnavailable(f"Cannot open the store {self.display_url}: {error.strerror or error}.") from None
 
     def _read_snapshot(self, connection: Connection, *, lock: bool = False, scope: "_Scope | None" = None) -> TargetSnapshot:
         """Read the snapshot, or with `scope` only the rows a plan depends on.
