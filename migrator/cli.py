@@ -50,7 +50,8 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _configure_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    levels = {0: logging.WARNING, 1: logging.INFO}
+    level = levels.get(verbose, logging.DEBUG)
     handler = RichHandler(console=_console(stderr=True), show_time=False, show_path=False)
     logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
 

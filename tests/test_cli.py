@@ -183,7 +183,7 @@ def all_fixture_secrets() -> list[str]:
 
 
 def all_fixture_names() -> set[str]:
-    """Every profile, stack and component name: a secret value that is part of a name cannot be told apart."""
+    """Every profile, stack and component name: a secret value that is part of a name cannot be distinguished from it."""
     from migrator.legacy import read_profiles
 
     names: set[str] = set()
@@ -198,7 +198,8 @@ def all_fixture_names() -> set[str]:
 
 def test_secrets_never_printed(run_cli, store_url, tmp_path: Path) -> None:
     secrets = all_fixture_secrets()
-    assert "hunter2" in secrets and "minio_creds" in secrets
+    assert "hunter2" in secrets
+    assert "minio_creds" in secrets
     url, _ = store_url
     outputs = []
     for case in ("multi-stack", "custom-flavor", "odd-names", "multi-profile"):

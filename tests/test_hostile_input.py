@@ -337,7 +337,7 @@ def test_config_yaml_unusable(run_cli, hostile, kind: str) -> None:
     found = listing(run_cli, root)
     (problem,) = diagnostics_of(found, None)
     assert problem["location"]["file"] == str(config)
-    assert {"list": "holds a list, not a mapping", "directory": "is a directory", "fifo": "is a FIFO"}[kind] in problem["message"]
+    assert {"list": "contains a list, not a mapping", "directory": "is a directory", "fifo": "is a FIFO"}[kind] in problem["message"]
     assert sorted(p["name"] for p in found["profiles"]) == ["default", "production"]  # still read from profiles/
     assert only(diagnostics_of(found), "config-unusable")["hint"].startswith(f"Fix {config}")
 

@@ -75,7 +75,8 @@ def test_rows_look_like_zenml_rows(tmp_path: Path) -> None:
     ).fetchone()
     assert links == (7,)
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert "MLMDEnv" not in tables and "Artifact" not in tables
+    assert "MLMDEnv" not in tables
+    assert "Artifact" not in tables
 
 
 @pytest.mark.parametrize(
@@ -157,7 +158,8 @@ def test_overwrite_updates_in_place(tmp_path: Path, legacy_copy) -> None:
         "name: s3_artifacts\npath: s3://moved\nuuid: 62bc37d0-0c5e-41f1-bc45-25763f248f59\n"
     )
     plan, outcome = migrate(db, root)
-    assert not outcome.applied and plan.has_errors
+    assert not outcome.applied
+    assert plan.has_errors
     plan, outcome = migrate(db, root, MigrationOptions(overwrite=True))
     assert [a.name for a in plan.actions if a.operation.value == "update"] == ["s3_artifacts"]
     connection = sqlite3.connect(db)

@@ -24,7 +24,7 @@ ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 
 
 class ArchiveError(InputError):
-    """Raised for an archive that is unreadable or holds an unsafe member."""
+    """Raised for an archive that is unreadable or contains an unsafe member."""
 
 
 def is_archive(path: Path) -> bool:

@@ -34,7 +34,7 @@ Progress = Callable[[str], None]
 
 @dataclass
 class SourceResult:
-    """What became of one source of the manifest."""
+    """Outcome of one source of the manifest."""
 
     index: int
     path: str
@@ -68,7 +68,7 @@ def source_host(path: Path, source: Source) -> str:
 
 
 def _single_top_dir(root: Path) -> Path:
-    """Return the one directory an archive holds at its top, or the extraction dir itself."""
+    """Return the one directory at the top of an unpacked archive, or the extraction dir itself."""
     entries = list(root.iterdir())
     if len(entries) == 1 and entries[0].is_dir() and not (root / "config.yaml").exists():
         return entries[0]

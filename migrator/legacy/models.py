@@ -26,7 +26,7 @@ COMPONENT_TYPES: tuple[str, ...] = (
     "data_validator",
 )
 
-# stacks.yaml sections that ZenML 0.20 does not migrate; a report says they were present.
+# stacks.yaml sections that ZenML 0.20 does not migrate. Reports list the ones that were present.
 UNMIGRATED_SECTIONS: tuple[str, ...] = (
     "users",
     "teams",
@@ -39,7 +39,7 @@ UNMIGRATED_SECTIONS: tuple[str, ...] = (
 
 
 def component_directory(component_type: str) -> str:
-    """Return the directory that holds the files of one stack component type."""
+    """Return the directory that contains the files of one stack component type."""
     if component_type == "container_registry":
         return "container_registries"
     return f"{component_type}s"
@@ -163,7 +163,7 @@ class LegacyProfile(_Model):
 
     @property
     def holds_only_defaults(self) -> bool:
-        """Whether the profile holds nothing but the stack and components every profile starts with."""
+        """Whether the profile contains nothing but the stack and components every profile starts with."""
         non_default_stacks = [s for s in self.stacks if s.name != "default"]
         non_default_components = [
             c

@@ -56,7 +56,7 @@ def read_profiles(path: str | os.PathLike[str]) -> LegacyConfigDir:
     `profiles/<name>/`), a global config dir that ZenML 0.20 already rewrote
     (no `profiles` key in `config.yaml`, `profiles/` still on disk), a
     `profiles/` dir, or one profile dir. Raises `InputError` when `path` does
-    not exist or holds none of these.
+    not exist or is none of these.
     """
     root = Path(path).expanduser()
     loop = _symlink_loop(root)
@@ -235,7 +235,7 @@ def _read_config_file(config_file: Path, diagnostics: list[Diagnostic]) -> tuple
             Diagnostic(
                 severity=Severity.ERROR,
                 code="wrong-type",
-                message=f"{config_file} holds a {type(document.data).__name__}, not a mapping",
+                message=f"{config_file} contains a {type(document.data).__name__}, not a mapping",
                 hint="Restore config.yaml from a backup; profiles are still read from profiles/.",
                 location=SourceLocation(file=str(config_file)),
             )
@@ -407,7 +407,7 @@ def _read_configured_profile(
         extra = Diagnostic(
             severity=Severity.WARNING,
             code="store-type-mismatch",
-            message=f"{config_file} says profile '{name}' is a {known} store, but {profile_dir} holds a {profile.store_type} store",
+            message=f"{config_file} says profile '{name}' is a {known} store, but {profile_dir} contains a {profile.store_type} store",
             hint="The files on disk were read; check that the profile dir is the right one.",
             location=SourceLocation(file=str(config_file)),
             entity=name,
@@ -495,7 +495,7 @@ def read_profile_dir(
             Diagnostic(
                 severity=Severity.ERROR,
                 code="missing-file",
-                message=f"{path} holds neither {STACKS_FILE} nor {SQL_STORE_FILE}",
+                message=f"{path} contains neither {STACKS_FILE} nor {SQL_STORE_FILE}",
                 hint="Restore the profile's files, or remove the profile from config.yaml.",
                 location=SourceLocation(file=str(path)),
                 entity=profile_name,
@@ -550,7 +550,7 @@ class _YamlStoreReader:
         if not isinstance(data, dict):
             self._error(
                 "wrong-type",
-                f"{self.stacks_file} holds a {type(data).__name__}, not a mapping",
+                f"{self.stacks_file} contains a {type(data).__name__}, not a mapping",
                 "Restore stacks.yaml from a backup.",
             )
             return

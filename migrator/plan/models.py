@@ -24,7 +24,7 @@ class _Model(BaseModel):
 
 
 class MigrationOptions(_Model):
-    """What `profile migrate` was asked to do; the defaults migrate everything into the active project."""
+    """Options of `profile migrate`. The defaults migrate everything into the active project."""
 
     prefix: str = ""
     project: str | None = None
@@ -82,9 +82,9 @@ class TargetStack(_Model):
 
 
 class TargetSnapshot(_Model):
-    """What the target store holds that a plan depends on, read in one pass."""
+    """Contents of the target store that a plan depends on, read in one pass."""
 
-    initialized: bool = Field(description="The store already holds ZenML's default project and user.")
+    initialized: bool = Field(description="The store already contains ZenML's default project and user.")
     active_project: str = DEFAULT_NAME
     active_user: str = DEFAULT_NAME
     names_case_insensitive: bool = Field(default=False, description="The database compares names case-insensitively (MySQL).")

@@ -34,7 +34,7 @@ from migrator.plan.models import (
     TargetUser,
 )
 
-# What the report advises for each legacy metadata store flavor: ZenML 0.20 has no metadata stores.
+# Advice in the report per legacy metadata store flavor, because ZenML 0.20 has no metadata stores.
 _METADATA_STORE_ADVICE = {
     "sqlite": "nothing to do: ZenML 0.20 keeps run metadata in its own store",
     "kubeflow": "nothing to do if it pointed at the local Kubeflow cluster; for a remote Kubeflow "
@@ -563,7 +563,7 @@ def _too_long(name: str) -> str:
 
 
 def _is_stock_default(component: LegacyComponent) -> bool:
-    """Whether a legacy default component holds only what ZenML 0.13 gave every profile."""
+    """Return whether a legacy default component contains only what ZenML 0.13 gave every profile."""
     configuration = component.configuration
     if component.type == "orchestrator":
         return configuration == {}

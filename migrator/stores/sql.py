@@ -77,7 +77,7 @@ ZENML_DATABASE_NAME = re.compile(r'^[^\\/?%*:|"<>.-]{1,64}$')
 
 @dataclass
 class ApplyOutcome:
-    """What an apply wrote: the id of every created entity by plan key, and row counts."""
+    """Result of an apply: the id of every created entity by plan key, and row counts."""
 
     applied: bool
     ids: dict[str, str] = field(default_factory=dict)
