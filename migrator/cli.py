@@ -121,7 +121,7 @@ def list_profiles(path: Path | None, as_json: bool) -> None:
 @click.option(
     "--no-wait",
     is_flag=True,
-    help="Fail at once (exit status 2) when another zenml-migrate run has locked the SQLite store, instead of waiting for it.",
+    help="Fail at once (exit status 2) when another zenml-migrate run has locked the SQL store, instead of waiting for it.",
 )
 def migrate(
     path: Path,

@@ -1,4 +1,6 @@
-"""Concurrent zenml-migrate runs into one store: a lock file serializes SQLite runs, row locks guard MySQL.
+"""Concurrent zenml-migrate runs into one store: a lock file serializes SQLite runs, a named lock MySQL runs.
+
+On MySQL, row locks also guard against writers that take no named lock.
 
 The runs are child processes of the real command line (`run_cli_forked`).
 """
@@ -10,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import filelock
+import pymysql
 import pytest
 from conftest import FIXTURES, MysqlDatabase
 from fixtures_builders import (  # noqa: F401 - repository_fixtures_unchanged is autouse: fixtures/ stays unchanged
@@ -21,7 +24,7 @@ from fixtures_builders import (  # noqa: F401 - repository_fixtures_unchanged is
     sqlite_rows,
 )
 
-from migrator.stores.sql import LOCK_FILE_SUFFIX
+from migrator.stores.sql import LOCK_FILE_SUFFIX, SqlStore
 
 WAITING = "waiting for another zenml-migrate run on"
 PROFILES = {
@@ -224,11 +227,6 @@ def test_concurrent_mysql_runs_stay_consistent(run_cli, mysql_database: MysqlDat
 
 
 @pytest.mark.mysql
-@pytest.mark.xfail(
-    strict=False,  # passes in most runs; the race below needs two runs to interleave at one moment
-    reason="Concurrent first runs into a new MySQL database can still race: a run whose apply fails drops the empty "
-    "tables it created when it sees no rows, and another run may write in between, leaving an incomplete schema.",
-)
 def test_concurrent_first_runs_into_new_mysql_database(run_cli, mysql_database: MysqlDatabase, tmp_path: Path) -> None:
     require_mysql()
     url = mysql_database.url
@@ -240,3 +238,64 @@ def test_concurrent_first_runs_into_new_mysql_database(run_cli, mysql_database: 
         again = run_cli(*args)
         assert again.exit_code == 0, again.output
     assert_unique_names(logical_dump(mysql_rows(mysql_database.name)))
+
+
+def hold_mysql_lock(database: MysqlDatabase) -> pymysql.connections.Connection:
+    """Take the named lock of `database` on a connection of its own, as another zenml-migrate run would."""
+    name = SqlStore(database.url).mysql_lock_name
+    connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT GET_LOCK(%s, 0)", (name,))
+        assert cursor.fetchone() == (1,)
+    return connection
+
+
+@pytest.mark.mysql
+def test_second_mysql_run_waits_for_named_lock(mysql_database: MysqlDatabase, tmp_path: Path) -> None:
+    require_mysql()
+    output = tmp_path / "output.txt"
+    holder = hold_mysql_lock(mysql_database)
+    try:
+        thread, results = migrate_in_background(
+            ["profile", "migrate", str(PROFILES["custom"]), "--store", mysql_database.url], output,
+            {"ZENML_CONFIG_PATH": str(tmp_path / "zenml-config")},
+        )  # fmt: skip
+        wait_for_text(output, WAITING)
+        assert thread.is_alive()
+        assert not mysql_rows(mysql_database.name)  # it waits before reading the store or creating its tables
+    finally:
+        holder.close()  # the server releases the named lock with the connection
+    thread.join(60)
+    (result,) = results
+    assert result.exit_code == 0, result.output
+    assert "MySQL lock 'zenml-migrate:" in result.output
+    assert "inhouse_stack" in {row["name"] for row in mysql_rows(mysql_database.name)["stackschema"]}
+
+
+@pytest.mark.mysql
+def test_mysql_no_wait_fails_at_once(mysql_database: MysqlDatabase, tmp_path: Path) -> None:
+    require_mysql()
+    holder = hold_mysql_lock(mysql_database)
+    try:
+        started = time.monotonic()
+        result = run_cli_forked(
+            "profile", "migrate", str(PROFILES["custom"]), "--store", mysql_database.url, "--no-wait",
+            env={"ZENML_CONFIG_PATH": str(tmp_path / "zenml-config")}, output=tmp_path / "output.txt",
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+    finally:
+        holder.close()
+    assert result.exit_code == 2
+    assert "Another zenml-migrate run is migrating into" in result.output
+    assert "without --no-wait" in result.output
+    assert "Traceback" not in result.output
+    assert elapsed < 10
+    assert not mysql_rows(mysql_database.name)
+
+
+def test_mysql_lock_name_fits_the_server_limit() -> None:
+    long_name = "d" * 64
+    name = SqlStore(f"mysql+pymysql://root@127.0.0.1/{long_name}").mysql_lock_name
+    assert len(name) <= 64
+    assert name.startswith("zenml-migrate:")
+    assert SqlStore("mysql+pymysql://root@127.0.0.1/test").mysql_lock_name == "zenml-migrate:test"

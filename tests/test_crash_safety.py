@@ -36,6 +36,7 @@ from fixtures_builders import (  # noqa: F401 - repository_fixtures_unchanged is
 )
 
 from migrator.legacy import read_profiles
+from migrator.stores import kill_switch as kill_switch_module
 from migrator.stores import sql as sql_module
 
 FULL_SWEEP = os.environ.get("ZENML_MIGRATE_FULL_KILL_SWEEP") == "1"
@@ -53,12 +54,12 @@ class KillOutcome:
 
 def count_write_statements(run_cli, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
     """Run the command line in-process with a kill point it never reaches; return how many write statements it made."""
-    monkeypatch.setenv(sql_module.KILL_VARIABLE, "1000000")
-    monkeypatch.setattr(sql_module._KillSwitch, "_instance", None)
+    monkeypatch.setenv(kill_switch_module.KILL_VARIABLE, "1000000")
+    monkeypatch.setattr(kill_switch_module.KillSwitch, "_instance", None)
     result = run_cli(*args)
-    monkeypatch.delenv(sql_module.KILL_VARIABLE)
+    monkeypatch.delenv(kill_switch_module.KILL_VARIABLE)
     assert result.exit_code == 0, result.output
-    switch = sql_module._KillSwitch._instance
+    switch = kill_switch_module.KillSwitch._instance
     assert switch is not None
     return switch.statements
 
@@ -87,7 +88,7 @@ def run_kill_points(
     output_dir: Path,
 ) -> list[KillOutcome]:
     def run(point: str) -> KillOutcome:
-        environment_of_point = {**environment, sql_module.KILL_VARIABLE: point}
+        environment_of_point = {**environment, kill_switch_module.KILL_VARIABLE: point}
         result = run_cli_forked(*args_for(point), env=environment_of_point, output=output_dir / f"output-{point}.txt")
         return KillOutcome(point, result.exit_code, result.output, rows_for(point))
 
@@ -223,7 +224,7 @@ def test_console_script_killed(run_cli, tmp_path: Path) -> None:
     db = tmp_path / "zenml.db"
     source = str(FIXTURES / "custom-flavor")
     environment = {"ZENML_CONFIG_PATH": str(tmp_path / "zenml-config")}
-    killed = run_cli_process("profile", "migrate", source, "--store", f"sqlite:///{db}", env={**environment, sql_module.KILL_VARIABLE: "commit"})
+    killed = run_cli_process("profile", "migrate", source, "--store", f"sqlite:///{db}", env={**environment, kill_switch_module.KILL_VARIABLE: "commit"})
     assert killed.exit_code == SIGKILLED
     assert sqlite_rows(db) == {}
     finished = run_cli("profile", "migrate", source, "--no-wait", "--store", f"sqlite:///{db}")
@@ -284,7 +285,7 @@ def test_mysql_existing_store_every_kill_point(run_cli, mysql_databases, tmp_pat
             database = mysql_databases()
             assert run_cli("profile", "migrate", seed_profile, "--store", mysql_url(database)).exit_code == 0
             before = mysql_rows(database)
-        environment = {"ZENML_CONFIG_PATH": str(tmp_path / "zenml-config"), sql_module.KILL_VARIABLE: point}
+        environment = {"ZENML_CONFIG_PATH": str(tmp_path / "zenml-config"), kill_switch_module.KILL_VARIABLE: point}
         result = run_cli_forked("profile", "migrate", source, "--store", mysql_url(database), env=environment, output=tmp_path / f"output-{point}.txt")
         outcome = KillOutcome(point, result.exit_code, result.output, mysql_rows(database))
         assert_whole_states([outcome], before, [after])
@@ -322,7 +323,7 @@ def test_mysql_new_database_kill_during_table_creation(run_cli, mysql_databases,
     source = str(FIXTURES / "multi-stack" / "profiles" / "production")
     database = mysql_databases()
     killed = run_cli_process(
-        "profile", "migrate", source, "--store", mysql_url(database), env={sql_module.KILL_VARIABLE: "3", "ZENML_CONFIG_PATH": str(tmp_path)}
+        "profile", "migrate", source, "--store", mysql_url(database), env={kill_switch_module.KILL_VARIABLE: "3", "ZENML_CONFIG_PATH": str(tmp_path)}
     )
     assert killed.exit_code == SIGKILLED
     assert all(rows == [] for rows in mysql_rows(database).values())

@@ -13,19 +13,21 @@ them between the check and the commit. MySQL commits DDL at once, so the
 tables of a new database are created before the transaction and dropped
 again when the apply fails.
 
-On SQLite, zenml-migrate runs also take a lock file next to the database
-(`zenml.db.zenml-migrate.lock`, see `SqlStore.acquire_lock`), so that two
-runs into one file plan and apply one after the other.
+zenml-migrate runs also lock the store against each other, so that two runs
+into one store plan and apply one after the other (see
+`SqlStore.acquire_lock`): on SQLite with a lock file next to the database
+(`zenml.db.zenml-migrate.lock`), on MySQL with a named lock of the server
+(GET_LOCK), which also keeps one run from dropping the tables of a new
+database while another run writes to them.
 """
 
 import base64
 import binascii
+import hashlib
 import json
 import logging
 import os
 import re
-import signal
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,6 +57,7 @@ from migrator.plan.models import (
     TargetUser,
 )
 from migrator.stores import sql_schema as tables
+from migrator.stores.kill_switch import KillSwitch
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +65,13 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 _WRITE_OPTION = "zenml_migrate_write"
 # The lock file of a SQLite store is the database path with this suffix.
 LOCK_FILE_SUFFIX = ".zenml-migrate.lock"
-# Test hook: "N" makes the process SIGKILL itself right before the Nth write
-# statement of an apply (DDL included), "commit" right before the commit and
-# "after-commit" right after it. It is read only when set (see _KillSwitch).
-KILL_VARIABLE = "ZENML_MIGRATE_TEST_KILL_AT"
 
 MYSQL_BACKENDS = ("mysql", "mariadb")
+# MySQL named locks are held per connection and released by the server when
+# the connection ends, even when its process is killed.
+MYSQL_LOCK_PREFIX = "zenml-migrate:"
+MYSQL_LOCK_NAME_LIMIT = 64
+MYSQL_LOCK_POLL_SECONDS = 30
 # ZenML 0.20 also reads the store password from this variable. A MySQL URL
 # without a password takes it from there, which keeps it out of shell history.
 PASSWORD_VARIABLE = "ZENML_STORE_PASSWORD"
@@ -140,6 +144,7 @@ class SqlStore:
             _check_mysql_url(self.url, self.display_url)
         self._engine: Engine | None = None
         self._lock: filelock.BaseFileLock | None = None
+        self._lock_connection: Connection | None = None
         self.fail_after_statements: int | None = None  # test hook: raise after this many write statements
 
     @property
@@ -149,19 +154,27 @@ class SqlStore:
         return None if path is None else path.with_name(path.name + LOCK_FILE_SUFFIX)
 
     def acquire_lock(self, *, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> None:
-        """Take the lock file of a SQLite store, and hold it until `close()`.
+        """Lock the store against other zenml-migrate runs, and hold the lock until `close()`.
 
-        A second zenml-migrate process that calls this for the same database
-        waits until the first one closes its store, or, with `wait=False`,
-        raises `StoreLocked` at once. Before waiting, it passes a message that
-        names the busy store to `on_wait` (default: a logged warning). The
-        operating system releases the lock of a process that dies, even by
-        SIGKILL, so a crashed run never blocks the next one. MySQL stores
-        take no lock file: their transactions lock the rows a plan depends on.
-        Stores of one process share the lock, so they do not block each other.
+        A SQLite store takes the lock file next to its database; a MySQL
+        store takes a named lock of the server (GET_LOCK) on a connection of
+        its own. A second zenml-migrate process that calls this for the same
+        store waits until the first one closes its store, or, with
+        `wait=False`, raises `StoreLocked` at once. Before waiting, it passes
+        a message that names the busy store to `on_wait` (default: a logged
+        warning). The operating system releases the lock file of a process
+        that dies, even by SIGKILL, and the MySQL server releases the named
+        lock of a connection that ends, so a crashed run never blocks the
+        next one. Stores of one process share the lock file, so they do not
+        block each other. Writers other than zenml-migrate take no such
+        lock; `apply()` detects their changes inside its transaction.
 
-        Raises `StoreUnavailable` when the lock file cannot be created.
+        Raises `StoreUnavailable` when the lock file cannot be created or the
+        MySQL server does not answer.
         """
+        if self.is_mysql:
+            self._acquire_mysql_lock(wait=wait, on_wait=on_wait)
+            return
         lock_path = self.lock_path
         if lock_path is None or self._lock is not None:
             return
@@ -191,11 +204,60 @@ class SqlStore:
             raise StoreUnavailable(f"Cannot create the lock file {lock_path} of the store {self.display_url}: {error.strerror or error}.") from None
         self._lock = lock
 
+    @property
+    def mysql_lock_name(self) -> str:
+        """The name of the MySQL named lock of this database (at most 64 characters, as MySQL requires)."""
+        name = f"{MYSQL_LOCK_PREFIX}{self.url.database}"
+        if len(name) <= MYSQL_LOCK_NAME_LIMIT:
+            return name
+        return MYSQL_LOCK_PREFIX + hashlib.sha256(str(self.url.database).encode()).hexdigest()[:40]
+
+    def _acquire_mysql_lock(self, *, wait: bool, on_wait: Callable[[str], None] | None) -> None:
+        if self._lock_connection is not None:
+            return
+        name = self.mysql_lock_name
+        try:
+            connection = self._engine_for_use().connect()
+        except SQLAlchemyError as error:
+            raise StoreUnavailable(f"Cannot connect to {self.display_url}: {self._describe(error)}") from None
+        try:
+            got = connection.execute(text("SELECT GET_LOCK(:name, 0)"), {"name": name}).scalar()
+            if got != 1 and not wait:
+                raise StoreLocked(
+                    f"Another zenml-migrate run is migrating into {self.display_url} (it holds the MySQL lock {name!r}). "
+                    "Wait for it to finish, or run again without --no-wait to wait for it."
+                )
+            if got != 1:
+                (on_wait or log.warning)(
+                    f"waiting for another zenml-migrate run on {self.display_url} to finish "
+                    f"(MySQL lock {name!r}; press Ctrl-C to stop waiting)"
+                )
+            while got != 1:
+                got = connection.execute(text("SELECT GET_LOCK(:name, :seconds)"), {"name": name, "seconds": MYSQL_LOCK_POLL_SECONDS}).scalar()
+            connection.commit()  # end the implicit transaction; the named lock belongs to the session
+        except SQLAlchemyError as error:
+            connection.close()
+            raise StoreUnavailable(f"Cannot take the lock of {self.display_url}: {self._describe(error)}") from None
+        except BaseException:
+            connection.close()
+            raise
+        self._lock_connection = connection
+
     def release_lock(self) -> None:
         """Release the lock taken by `acquire_lock`, if any."""
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        if self._lock_connection is not None:
+            connection, self._lock_connection = self._lock_connection, None
+            try:
+                connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": self.mysql_lock_name})
+                connection.commit()
+            except SQLAlchemyError as error:
+                # The server releases the lock anyway when the connection closes below.
+                log.debug("Cannot release the lock of %s: %s", self.display_url, self._describe(error))
+            finally:
+                connection.close()
 
     @property
     def display_url(self) -> str:
@@ -234,10 +296,10 @@ class SqlStore:
         return engine
 
     def close(self) -> None:
+        self.release_lock()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
-        self.release_lock()
 
     # -- reading ---------------------------------------------------------
 
@@ -425,7 +487,7 @@ class SqlStore:
 
     def _write_in_transaction(self, writer: "_PlanWriter", expected: TargetSnapshot, progress: "_ApplyProgress") -> None:
         engine = self._engine_for_use()
-        kill_switch = _KillSwitch.from_environment()
+        kill_switch = KillSwitch.from_environment()
         with engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection:
             if kill_switch is not None:
                 kill_switch.attach(connection)
@@ -477,7 +539,8 @@ class SqlStore:
         try:
             with self._engine_for_use().connect() as connection:
                 present = set(inspect(connection).get_table_names()) & {t.name for t in tables.MIGRATED_TABLES}
-                # NOTE: another run can still write between this check and the drops below.
+                # Other zenml-migrate runs wait for the store lock that this apply holds;
+                # a writer that takes no such lock could still write between this check and the drops.
                 if not self._all_empty(connection, present):
                     # Another run has written to the new database meanwhile, and its rows may need these tables.
                     return " The new, empty ZenML tables were kept because another run has written to the database."
@@ -613,49 +676,6 @@ class _Scope:
             keep(snapshot.components),
             keep(snapshot.stacks),
         )
-
-
-class _KillSwitch:
-    """Test hook that SIGKILLs this process at one point of its applies, as set in ZENML_MIGRATE_TEST_KILL_AT.
-
-    The value is a number N, "commit" or "after-commit". N kills the process
-    right before its Nth write statement, counting INSERT, UPDATE, DELETE and
-    DDL over all its applies, with a bulk insert as one statement. "commit"
-    kills it right before its first commit, "after-commit" right after it.
-    """
-
-    _WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
-    _instance: "_KillSwitch | None" = None
-
-    def __init__(self, point: str) -> None:
-        self.point = point
-        self.statements = 0
-
-    @classmethod
-    def from_environment(cls) -> "_KillSwitch | None":
-        """Return the process's kill switch, or None when ZENML_MIGRATE_TEST_KILL_AT is not set."""
-        point = os.environ.get(KILL_VARIABLE)
-        if not point:
-            return None
-        if not (point.isdigit() and int(point) > 0) and point not in ("commit", "after-commit"):
-            raise UsageError(f"{KILL_VARIABLE} must be a positive number, 'commit' or 'after-commit', not {point!r}.")
-        if cls._instance is None or cls._instance.point != point:
-            cls._instance = cls(point)
-        return cls._instance
-
-    def attach(self, connection: Connection) -> None:
-        event.listen(connection, "before_cursor_execute", self._before_statement)
-
-    def _before_statement(self, _connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if self._WRITE_STATEMENT.match(statement):
-            self.statements += 1
-            self.reached(str(self.statements))
-
-    def reached(self, point: str) -> None:
-        if point == self.point:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.kill(os.getpid(), signal.SIGKILL)
 
 
 class _InjectedFailure(SQLAlchemyError):
