@@ -100,6 +100,27 @@ def test_new_project_gets_default_stack() -> None:
     assert plan.counts()["errors"] == 0
 
 
+def test_default_stack_is_planned_again_after_a_cut_before_it() -> None:
+    """A REST apply cut off between the default stack components and the default stack gets the stack on re-run."""
+    first = simulate_apply(plan_migration(PRODUCTION, MigrationOptions(), EMPTY), EMPTY)
+    after = simulate_apply(plan_migration(PRODUCTION, MigrationOptions(project="legacy"), first), first)
+    legacy_id = next(p.id for p in after.projects if p.name == "legacy")
+    cut = after.model_copy(update={"stacks": tuple(s for s in after.stacks if s.project_id != legacy_id)})
+    plan = plan_migration(PRODUCTION, MigrationOptions(project="legacy"), cut)
+    default_stack = [a for a in plan.actions if a.kind is EntityKind.STACK and a.name == "default"]
+    assert [a.operation for a in default_stack] == [Operation.CREATE]
+    assert "no stack uses them" in (default_stack[0].reason or "")
+    assert not [a for a in plan.actions if a.kind is EntityKind.STACK_COMPONENT and a.name == "default" and a.writes]
+
+
+def test_default_stack_is_not_planned_while_a_stack_uses_the_default_components() -> None:
+    first = simulate_apply(plan_migration(PRODUCTION, MigrationOptions(), EMPTY), EMPTY)
+    default_project = next(p.id for p in first.projects if p.name == "default")
+    without = first.model_copy(update={"stacks": tuple(s for s in first.stacks if not (s.project_id == default_project and s.name == "default"))})
+    plan = plan_migration(PRODUCTION, MigrationOptions(), without)
+    assert not [a for a in plan.actions if a.kind is EntityKind.STACK and a.name == "default" and a.writes]
+
+
 def test_unknown_user_is_usage_error() -> None:
     with pytest.raises(UsageError, match="User 'alice' does not exist"):
         plan_migration(PRODUCTION, MigrationOptions(user="alice"), EMPTY)

@@ -239,7 +239,10 @@ class _Planner:
                 )
             )
             refs[component_type] = EntityRef(key=key)
-        if created and self._existing_stack(project_id, DEFAULT_NAME) is None:
+        # Default components that no stack uses mean that an apply was cut off
+        # between them and the default stack (REST applies write one by one).
+        unused = not created and not any(ref.id in self.used_component_ids for ref in refs.values())
+        if (created or unused) and self._existing_stack(project_id, DEFAULT_NAME) is None:
             self.actions.append(
                 Action(
                     key="default:stack",
@@ -250,7 +253,8 @@ class _Planner:
                     component_names={component_type: DEFAULT_NAME for component_type in refs},
                     project=self.project_ref,
                     user=self.user_ref,
-                    reason="default stack of the user in the project, as ZenML 0.20 creates it",
+                    reason="default stack of the user in the project, as ZenML 0.20 creates it"
+                    + ("; its default stack components exist, but no stack uses them" if unused else ""),
                 )
             )
         return refs
@@ -265,7 +269,9 @@ class _Planner:
                 key = (component.project_id, component.user_id, component.type, _fold(component.name, self.fold))
                 self.component_index.setdefault(key, component)
         self.stack_index: dict[tuple[str | None, str | None, str], TargetStack] = {}
+        self.used_component_ids: set[str] = set()
         for stack in self.snapshot.stacks:
+            self.used_component_ids.update(stack.component_ids)
             if not stack.is_shared:
                 self.stack_index.setdefault((stack.project_id, stack.user_id, _fold(stack.name, self.fold)), stack)
         self.flavor_index: dict[tuple[str | None, str, str], TargetFlavor] = {}

@@ -44,6 +44,7 @@ from migrator.plan.models import (
     TargetStack,
     TargetUser,
 )
+from migrator.stores.kill_switch import KillSwitch
 from migrator.stores.sql import ApplyOutcome
 
 log = logging.getLogger(__name__)
@@ -439,6 +440,7 @@ class _PlanWriter:
         self.ids: dict[str, str] = {}
         self.writes = 0
         self.total = sum(1 for action in plan.actions if action.writes)
+        self.kill_switch = KillSwitch.from_environment()
 
     def resolve(self, ref: EntityRef | None) -> str:
         if ref is None:
@@ -458,10 +460,9 @@ class _PlanWriter:
 
         for action in creates[EntityKind.PROJECT]:
             self._create_project(action)
-        # The planner plans a new project's default stack only while one of its
-        # default stack components is missing. An apply cut off after those
-        # components would never get it, so that stack is written right after them.
-        # NOTE: a cut between the last default component and the default stack still loses it.
+        # The default stack is written right after its components. The planner
+        # plans it again while one of them is missing or no stack uses them, so
+        # an apply cut off anywhere around them gets it on the next run.
         default_stacks = [action for action in creates[EntityKind.STACK] if action.legacy_name is None]
         default_keys = {ref.key for action in default_stacks for ref in (action.components or {}).values()}
         first = [action for action in creates[EntityKind.STACK_COMPONENT] if action.key in default_keys]
@@ -601,7 +602,12 @@ class _PlanWriter:
         self.writes += 1
 
     def _send_write(self, action: Action, method: str, path: str, body: dict[str, Any]) -> tuple[httpx.Response, bool]:
-        return self._wrap(action, lambda: self.store._request(method, path, json=body))
+        if self.kill_switch is not None:
+            self.kill_switch.count_write()
+        answer = self._wrap(action, lambda: self.store._request(method, path, json=body))
+        if self.kill_switch is not None:
+            self.kill_switch.written()
+        return answer
 
     def _wrap(self, action: Action, call: Callable[[], Any]) -> Any:
         """Run a request of this apply; add what was written so far to the message of a failure."""
