@@ -532,6 +532,8 @@ class _YamlStoreReader:
         self.unmigrated_sections: dict[str, int] = {}
         self.diagnostics: list[Diagnostic] = []
         self.listed_names: set[tuple[str, str]] = set()  # (type, name) of every entry under stack_components
+        # Directory -> its resolved path, or None where it cannot be resolved; each is resolved once.
+        self._resolved_dirs: dict[Path, Path | None] = {}
 
     def read(self) -> None:
         try:
@@ -791,7 +793,7 @@ class _YamlStoreReader:
         load_yaml_file then reports a file that is not a regular file.
         """
         try:
-            file.lstat()  # unlike os.path.lexists, raises for a name that is too long
+            mode = file.lstat().st_mode  # unlike os.path.lexists, raises for a name that is too long
         except FileNotFoundError:
             self._error(
                 "missing-file",
@@ -801,11 +803,7 @@ class _YamlStoreReader:
                 entity=name,
             )
             return None
-        try:
-            resolved = file.resolve(strict=True)
-            root = self.root.resolve(strict=True)
-        except (OSError, RuntimeError):  # a broken link or a loop of links; load_yaml_file reports which
-            resolved, root = file, self.root
+        resolved, root = self._resolve_inside_root(file, mode)
         if not resolved.is_relative_to(root):
             self._error(
                 "unsafe-name",
@@ -817,6 +815,33 @@ class _YamlStoreReader:
             )
             return None
         return file
+
+    def _resolved_dir(self, directory: Path) -> Path | None:
+        if directory not in self._resolved_dirs:
+            try:
+                self._resolved_dirs[directory] = directory.resolve(strict=True)
+            except (OSError, RuntimeError):  # RuntimeError: a loop of symbolic links (Python 3.11)
+                self._resolved_dirs[directory] = None
+        return self._resolved_dirs[directory]
+
+    def _resolve_inside_root(self, file: Path, mode: int) -> tuple[Path, Path]:
+        """Return the real path of `file` (whose lstat mode is `mode`) and of the profile dir.
+
+        A file that is not a symbolic link resolves to its resolved directory
+        and its own name, so each directory is resolved once, not once per
+        file. Where something cannot be resolved (a broken link or a loop of
+        links), the unresolved paths are returned and load_yaml_file reports why.
+        """
+        root = self._resolved_dir(self.root)
+        directory = self._resolved_dir(file.parent)
+        if root is None or directory is None:
+            return file, self.root
+        if not stat.S_ISLNK(mode):
+            return directory / file.name, root
+        try:
+            return file.resolve(strict=True), root
+        except (OSError, RuntimeError):
+            return file, self.root
 
     def _valid_name(self, name: Any, what: str, where: str, line: int | None) -> bool:
         if not isinstance(name, str):
@@ -900,19 +925,20 @@ class _YamlStoreReader:
             self.stacks.append(LegacyStack(name=name, components=components, location=SourceLocation(file=str(self.stacks_file), line=line)))
 
     def _report_orphan_files(self) -> None:
-        listed = {Path(component.file).resolve() for component in self.components}
+        listed_files = {Path(component.file) for component in self.components}
+        listed_resolved: set[Path] | None = None  # resolved only when a file is neither listed by name nor by path
         for component_type in COMPONENT_TYPES:
             directory = self.root / component_directory(component_type)
             if not directory.is_dir() or directory.is_symlink():
                 continue
             for file in sorted(directory.rglob("*.yaml")):
-                try:
-                    resolved = file.resolve()
-                except (OSError, RuntimeError):  # RuntimeError: a loop of symbolic links (Python 3.11)
-                    resolved = file
                 name = file.relative_to(directory).as_posix()[: -len(".yaml")]
                 # A listed component whose file failed to load was reported already.
-                if resolved not in listed and (component_type, name) not in self.listed_names:
+                if (component_type, name) in self.listed_names or file in listed_files:
+                    continue
+                if listed_resolved is None:
+                    listed_resolved = {_resolved_or_same(listed) for listed in listed_files}
+                if _resolved_or_same(file) not in listed_resolved:
                     self._warning(
                         "orphan-file",
                         f"{file} is not listed under '{component_type}' in {self.stacks_file}; it is not migrated",
@@ -920,6 +946,14 @@ class _YamlStoreReader:
                         file=file,
                     )
 
+
+
+def _resolved_or_same(path: Path) -> Path:
+    """Return the real path of `path`, or `path` itself when it cannot be resolved."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a loop of symbolic links (Python 3.11)
+        return path
 
 
 def _file_diagnostic(error: YamlFileError, file: Path, entity: str | None = None) -> Diagnostic:

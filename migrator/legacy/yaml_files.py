@@ -172,6 +172,10 @@ def parse_yaml_text(text: str, name: str) -> YamlDocument:
             raise YamlFileError("yaml-syntax", f"{name}: invalid YAML: {error}", "Fix the file's syntax.") from None
         if node is None:
             return YamlDocument(data=None)
+        if "&" not in text:  # no anchor, so no alias: a tree, which one pass can check and build
+            fast = _build_tree(loader, node, name)
+            if fast is not None:
+                return fast
         document = YamlDocument(data=None)
         _check_size_and_index(node, name, document)
         try:
@@ -189,6 +193,96 @@ def parse_yaml_text(text: str, name: str) -> YamlDocument:
         return document
     finally:
         loader.dispose()
+
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+# Scalar tags that one pass builds with PyYAML's own constructor; any other tag takes the general path.
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "null", "timestamp", "binary"))
+
+
+class _NotATree(Exception):
+    """Raised by _TreeBuilder for content that only the general path handles (merge keys, other tags)."""
+
+
+def _build_tree(loader: Any, root: yaml.Node, name: str) -> YamlDocument | None:
+    """Check, index and build a document without aliases in one pass; None where the general path must do it.
+
+    The result equals what _check_size_and_index and construct_document give
+    for the same document, in about half the time, which matters for profiles
+    with thousands of stack component files.
+    """
+    builder = _TreeBuilder(loader, name)
+    try:
+        builder.document.data = builder.build(root, (), 3, 0)
+    except _NotATree:
+        return None
+    except yaml.constructor.ConstructorError as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else None
+        raise YamlFileError(
+            "yaml-construct",
+            f"{name}:{line}: unsupported YAML content: {error.problem}",
+            "Legacy ZenML files hold plain mappings, lists and scalars; remove the tagged value.",
+            line,
+        ) from None
+    except (TypeError, ValueError) as error:
+        raise YamlFileError("yaml-construct", f"{name}: unsupported YAML content: {error}", "Fix the file.") from None
+    return builder.document
+
+
+class _TreeBuilder:
+    """Builds the value of a YAML node tree while counting its values and recording key lines and duplicate keys."""
+
+    def __init__(self, loader: Any, name: str) -> None:
+        self.loader = loader
+        self.name = name
+        self.document = YamlDocument(data=None)
+        self.values = 0  # without aliases, the characters are bounded by MAX_FILE_BYTES already
+
+    def build(self, node: yaml.Node, prefix: tuple[Any, ...], levels: int, depth: int) -> Any:
+        """Return the value of `node`, recording the line of each key `levels` deep below `prefix`."""
+        if depth > MAX_DEPTH:
+            raise YamlFileError(
+                "too-deep",
+                f"{self.name}:{node.start_mark.line + 1}: nesting deeper than {MAX_DEPTH} levels",
+                "Legacy ZenML files are shallow; check that this is the right file.",
+                node.start_mark.line + 1,
+            )
+        self.values += 1
+        if self.values > MAX_EXPANDED_NODES:
+            raise YamlFileError(
+                "too-many-nodes",
+                f"{self.name}: the document has more than {MAX_EXPANDED_NODES} values",
+                "Legacy ZenML files are small; check that this is the right file.",
+            )
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            if node.tag == _STR:
+                return node.value
+            if node.tag not in _SCALAR_TAGS:
+                raise _NotATree
+            return self.loader.yaml_constructors[node.tag](self.loader, node)
+        if kind is yaml.SequenceNode and node.tag == _SEQ:
+            return [self.build(item, (*prefix, index), 0, depth + 1) for index, item in enumerate(node.value)]
+        if kind is not yaml.MappingNode or node.tag != _MAP:
+            raise _NotATree
+        mapping: dict[Any, Any] = {}
+        seen: set[tuple[str, str]] = set()
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode:
+                raise _NotATree  # a complex key, which SafeLoader rejects with its own message
+            key = self.build(key_node, prefix, 0, depth + 1)
+            path = (*prefix, key_node.value)
+            line = key_node.start_mark.line + 1
+            # The tag distinguishes `1` from `'1'`, which load as different keys.
+            if (key_node.tag, key_node.value) in seen:
+                self.document.duplicate_keys.append((path, line))
+            seen.add((key_node.tag, key_node.value))
+            if levels > 0:
+                self.document.key_lines.setdefault(path, line)
+            mapping[key] = self.build(value_node, path, max(levels - 1, 0), depth + 1)
+        return mapping
 
 
 def _check_size_and_index(root: yaml.Node, name: str, document: YamlDocument) -> None:
