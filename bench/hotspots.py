@@ -32,7 +32,6 @@ PHASES = (
     ("  of it: convert and validate configurations", "migrator/plan/conversion.py", "convert_component"),
     ("simulate the apply (dry run)", "migrator/plan/simulate.py", "simulate_apply"),
     ("apply in one transaction", "migrator/stores/sql.py", "apply"),
-    ("  of it: bcrypt hash of the default user's password", "migrator/stores/sql.py", "hash_empty_password"),
     ("print the plan tables", "migrator/report/text.py", "print_plan"),
     ("print the summary", "migrator/report/text.py", "print_summary"),
 )

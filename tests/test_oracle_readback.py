@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXPECTED_ERRORS, FIXTURES, LOCAL_PROFILES
-from oracle.harness import read_store
+from oracle.harness import read_store, read_store_over_rest, start_server
 
 from migrator.legacy import read_profiles
 from migrator.plan import EntityKind, MigrationOptions, Operation, plan_migration
@@ -91,3 +91,12 @@ def test_migrate_into_store_created_by_zenml(oracle_python_path, tmp_path: Path,
     listed = run_zenml(config_dir, "stack", "list")
     assert listed.returncode == 0
     assert "aws_prod" in listed.stdout
+
+
+def test_zenml_server_logs_in_to_our_store(oracle_python_path, tmp_path: Path) -> None:
+    """A ZenML 0.20.5 server on a store we created accepts the default user's empty password."""
+    db = tmp_path / "zenml.db"
+    migrate_case("multi-stack", db, MigrationOptions())
+    with start_server(tmp_path / "server", store_url=f"sqlite:///{db}") as server:
+        stored = read_store_over_rest(server)  # logs in as "default" with the empty password
+    assert "aws_prod" in {stack["name"] for stack in stored["stacks"]}

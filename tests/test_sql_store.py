@@ -6,6 +6,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import bcrypt
 import pytest
 from conftest import EXPECTED_ERRORS, FIXTURES, LOCAL_PROFILES, dump_tables
 
@@ -55,6 +56,7 @@ def test_rows_look_like_zenml_rows(tmp_path: Path) -> None:
     (user,) = connection.execute("SELECT id, name, password, active, typeof(created), created FROM userschema").fetchall()
     assert re.fullmatch(r"[0-9a-f]{32}", user[0])
     assert user[2].startswith("$2b$12$")
+    assert bcrypt.checkpw(b"", user[2].encode("ascii"))  # the empty password of ZenML's default user
     assert user[3] == 1
     assert user[4] == "text"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", user[5])

@@ -18,6 +18,8 @@ _OPERATION_STYLES = {
 }
 # Above this many actions, the text output lists only the actions that need attention.
 MAX_TABLE_ROWS = 200
+# The text output prints at most this many notes of one kind (such as one per dropped metadata store).
+MAX_NOTES_PER_CODE = 5
 _SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -77,8 +79,18 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
         console.print(table)
         if len(shown) > MAX_TABLE_ROWS:
             console.print(f"... and {len(shown) - MAX_TABLE_ROWS} more; see --json or --report FILE.", highlight=False)
+    printed: dict[str, int] = {}
     for note in plan.notes:
-        console.print(f"[cyan]note[/]: {escape(note.message)}", highlight=False)
+        printed[note.code] = printed.get(note.code, 0) + 1
+        if printed[note.code] <= MAX_NOTES_PER_CODE:
+            console.print(f"[cyan]note[/]: {escape(note.message)}", highlight=False)
+    for code, count in printed.items():
+        if count > MAX_NOTES_PER_CODE:
+            console.print(
+                f"[cyan]note[/]: ... and {count - MAX_NOTES_PER_CODE} more notes of the kind '{escape(code)}'; "
+                "--json and --report FILE list every note.",
+                highlight=False,
+            )
     for diagnostic in plan.diagnostics:
         print_diagnostic(console, diagnostic)
     not_written = dry_run or record.status != "applied"

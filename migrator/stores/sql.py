@@ -36,7 +36,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import bcrypt
 import filelock
 from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, inspect, insert, select, text, update
 from sqlalchemy.engine import URL, make_url
@@ -109,9 +108,11 @@ def decode_configuration(blob: bytes | str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"__undecodable__": True}
 
 
-def hash_empty_password() -> str:
-    """Return a bcrypt hash of the empty password, as ZenML 0.20 stores for its default user."""
-    return bcrypt.hashpw(b"", bcrypt.gensalt(rounds=12)).decode("ascii")
+# The bcrypt hash (cost 12, as passlib writes for ZenML 0.20) of the empty
+# password that ZenML 0.20 gives its default user. It was computed once, so a
+# new store costs no quarter second of hashing. Its salt is the same in every
+# store, which reveals nothing: the password it protects is known to be empty.
+EMPTY_PASSWORD_HASH = "$2b$12$t9BR5eV4Rx130GvJNTpujeXO2Aq7atmp8ZLY7nq3dPf/lVwIpllAa"
 
 
 class SqlStore:
@@ -783,7 +784,7 @@ class _PlanWriter:
             "full_name": "",
             "email": None,
             "active": True,
-            "password": hash_empty_password(),
+            "password": EMPTY_PASSWORD_HASH,
             "activation_token": None,
             "created": now,
             "updated": now,

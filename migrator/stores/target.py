@@ -15,15 +15,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import platformdirs
 import yaml
 
 from migrator.errors import UsageError
-from migrator.stores.rest import RestStore
 from migrator.stores.sql import SqlStore, parse_store_url, with_password_from_environment
+
+if TYPE_CHECKING:
+    from migrator.stores.rest import RestStore
 
 DEFAULT_STORE_RELATIVE_PATH = Path("local_stores") / "default_zen_store" / "zenml.db"
 
@@ -168,7 +170,7 @@ _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 @contextmanager
 def open_store(
     target: StoreTarget | str, *, user: str | None = None, project: str | None = None
-) -> Iterator[SqlStore | RestStore]:
+) -> Iterator["SqlStore | RestStore"]:
     """Open the target store for snapshot and apply, and close it afterwards.
 
     `user` owns what is migrated (default: the store's active user) and
@@ -178,8 +180,11 @@ def open_store(
     """
     if isinstance(target, str):
         target = StoreTarget(url=normalize_store_url(target), kind=_kind_of(target), origin="argument")
-    store: SqlStore | RestStore
+    store: "SqlStore | RestStore"
     if target.kind == "rest":
+        # Imported here: httpx and tenacity add to the start-up of every command otherwise.
+        from migrator.stores.rest import RestStore
+
         parts = urlsplit(target.url)
         if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
             raise UsageError(
