@@ -27,7 +27,13 @@ def _with_header(schema: dict[str, Any], name: str) -> dict[str, Any]:
 def fleet_report_schema() -> dict[str, Any]:
     migration = json.loads((SCHEMA_DIR / "migration-report.schema.json").read_text(encoding="utf-8"))
     definitions = dict(migration["$defs"])
-    definitions["profile"] = migration["properties"]["profiles"]["items"]
+    profile = json.loads(json.dumps(migration["properties"]["profiles"]["items"]))
+    # A fleet apply goes on after a profile whose apply failed, and reports it as failed.
+    profile["properties"]["status"] = {
+        "description": "What became of the profile; failed: its apply raised the error given in message.",
+        "enum": [*profile["properties"]["status"]["enum"], "failed"],
+    }
+    definitions["profile"] = profile
     source = {
         "type": "object",
         "additionalProperties": False,

@@ -55,6 +55,34 @@ def test_cross_source_conflict_found_at_plan_time(run_cli, tmp_path: Path) -> No
     assert not db.exists()
 
 
+def test_failed_apply_is_reported_per_profile(run_cli, tmp_path: Path, monkeypatch) -> None:
+    """A profile whose apply raises is reported as failed; the fleet goes on with the next source."""
+    from migrator.errors import ApplyError
+    from migrator.stores.sql import SqlStore
+
+    original_apply = SqlStore.apply
+
+    def apply_failing_for_custom(store, plan, expected):  # type: ignore[no-untyped-def]
+        if plan.profile == "custom":
+            raise ApplyError("injected: the store rejected the write")
+        return original_apply(store, plan, expected)
+
+    monkeypatch.setattr(SqlStore, "apply", apply_failing_for_custom)
+    db = tmp_path / "zenml.db"
+    manifest = write_manifest(
+        tmp_path / "fleet.yaml", f"sqlite:///{db}", [str(FIXTURES / "custom-flavor"), str(FIXTURES / "multi-stack")], defaults='prefix: "{host}_"'
+    )
+    result = run_cli("fleet", "apply", str(manifest), "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, REPORT_SCHEMA)
+    failed, applied = report["sources"]
+    assert failed["status"] == "failed"
+    assert [p["status"] for p in failed["profiles"]] == ["failed"]
+    assert "injected: the store rejected the write" in failed["profiles"][0]["message"]
+    assert applied["status"] == "applied"
+
+
 def test_templated_prefix_and_project(run_cli, tmp_path: Path) -> None:
     db = tmp_path / "zenml.db"
     for host in ("alpha", "beta"):

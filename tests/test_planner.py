@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from migrator.errors import UsageError
 from migrator.legacy import read_profile_dir
 from migrator.plan import EntityKind, MigrationOptions, Operation, TargetSnapshot, plan_migration, simulate_apply
+from migrator.plan.index import SnapshotIndex, index_of
 
 PRODUCTION = read_profile_dir(FIXTURES / "multi-stack" / "profiles" / "production")
 CUSTOM = read_profile_dir(FIXTURES / "custom-flavor" / "profiles" / "custom")
@@ -219,6 +220,34 @@ def test_replanning_after_apply_is_unchanged(options: MigrationOptions, profiles
         assert not operations & {Operation.CREATE, Operation.UPDATE}
     if not last.has_errors and all(a.operation is not Operation.SKIP for a in last.actions):
         assert operations <= {Operation.UNCHANGED}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    options=options_strategy,
+    profiles=st.lists(st.sampled_from([PRODUCTION, CUSTOM, ODD]), min_size=1, max_size=4),
+    case_insensitive=st.booleans(),
+)
+def test_carried_index_equals_rebuilt_index(options: MigrationOptions, profiles: list, case_insensitive: bool) -> None:
+    """The index that simulate_apply keeps up to date equals one built from scratch, with --overwrite updates too."""
+    snapshot = EMPTY.model_copy(update={"names_case_insensitive": case_insensitive})
+    for profile in profiles:
+        plan = plan_migration(profile, options.model_copy(update={"overwrite": True}), snapshot)
+        snapshot = simulate_apply(plan, snapshot)
+        carried = index_of(snapshot)
+        rebuilt = SnapshotIndex(snapshot.model_copy(update={"components": tuple(snapshot.components)}))
+        assert carried.matches(snapshot)
+        assert carried.__dict__.keys() == rebuilt.__dict__.keys()
+        for name in ("flavors_by_id", "components_by_id", "stacks_by_id", "_flavors", "_components", "_stacks"):
+            assert getattr(carried, name) == getattr(rebuilt, name), name
+        assert +carried._component_uses == +rebuilt._component_uses
+
+
+def test_snapshot_equality_ignores_index() -> None:
+    after = simulate_apply(plan_migration(PRODUCTION, MigrationOptions(), EMPTY), EMPTY)
+    copy = after.model_copy(update={"components": tuple(after.components)})
+    index_of(after)
+    assert after == copy
 
 
 def test_case_only_names_collide_on_case_insensitive_target(legacy_copy) -> None:

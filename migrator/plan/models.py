@@ -4,7 +4,9 @@ from collections import Counter
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from migrator.convert import ConfigChange
 from migrator.legacy.models import Diagnostic, SourceLocation
@@ -93,6 +95,17 @@ class TargetSnapshot(_Model):
     flavors: tuple[TargetFlavor, ...] = ()
     components: tuple[TargetComponent, ...] = ()
     stacks: tuple[TargetStack, ...] = ()
+    # The lookups of migrator.plan.index, built on first use; not part of the data.
+    _index: Any = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        """Compare the data of two snapshots; whether either has built its index does not matter."""
+        if not isinstance(other, TargetSnapshot):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.__dict__.values()))
 
 
 # -- the plan ---------------------------------------------------------------

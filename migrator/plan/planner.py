@@ -14,6 +14,7 @@ from typing import Any
 from migrator.errors import UsageError
 from migrator.legacy.models import LegacyComponent, LegacyFlavor, LegacyProfile, LegacyStack
 from migrator.plan.conversion import ConvertedConfiguration, convert_component
+from migrator.plan.index import index_of
 from migrator.plan.models import (
     DEFAULT_COMPONENT_TYPES,
     DEFAULT_NAME,
@@ -67,7 +68,7 @@ def plan_migration(
     when `options.user` names a user the target does not hold; every other
     problem becomes an error action or a diagnostic.
     """
-    return _Planner(profile, options, snapshot, dict(reserved or {})).plan()
+    return _Planner(profile, options, snapshot, reserved or {}).plan()
 
 
 def reservation_key(
@@ -89,14 +90,14 @@ class _Planner:
     profile: LegacyProfile
     options: MigrationOptions
     snapshot: TargetSnapshot
-    reserved: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    reserved: Reservations = field(default_factory=dict)
     actions: list[Action] = field(default_factory=list)
     notes: list[PlanNote] = field(default_factory=list)
 
     def plan(self) -> Plan:
         self.fold = self.snapshot.names_case_insensitive
         self.case_collisions = self._case_collisions()
-        self._index_snapshot()
+        self.index = index_of(self.snapshot)
         self.project_ref, project_name, project_id = self._plan_project()
         self.project_name = project_name
         self.user_ref, user_name = self._plan_user()
@@ -241,7 +242,7 @@ class _Planner:
             refs[component_type] = EntityRef(key=key)
         # Default components that no stack uses mean that an apply was cut off
         # between them and the default stack (REST applies write one by one).
-        unused = not created and not any(ref.id in self.used_component_ids for ref in refs.values())
+        unused = not created and not any(ref.id and self.index.is_used_by_a_stack(ref.id) for ref in refs.values())
         if (created or unused) and self._existing_stack(project_id, DEFAULT_NAME) is None:
             self.actions.append(
                 Action(
@@ -261,37 +262,20 @@ class _Planner:
 
     # -- lookups in the snapshot -----------------------------------------
 
-    def _index_snapshot(self) -> None:
-        """Index the snapshot's private stack components and stacks by owner and name, and flavors by project."""
-        self.component_index: dict[tuple[str | None, str | None, str, str], TargetComponent] = {}
-        for component in self.snapshot.components:
-            if not component.is_shared:
-                key = (component.project_id, component.user_id, component.type, _fold(component.name, self.fold))
-                self.component_index.setdefault(key, component)
-        self.stack_index: dict[tuple[str | None, str | None, str], TargetStack] = {}
-        self.used_component_ids: set[str] = set()
-        for stack in self.snapshot.stacks:
-            self.used_component_ids.update(stack.component_ids)
-            if not stack.is_shared:
-                self.stack_index.setdefault((stack.project_id, stack.user_id, _fold(stack.name, self.fold)), stack)
-        self.flavor_index: dict[tuple[str | None, str, str], TargetFlavor] = {}
-        for flavor in self.snapshot.flavors:
-            self.flavor_index.setdefault((flavor.project_id, flavor.type, _fold(flavor.name, self.fold)), flavor)
-
     def _existing_component(self, project_id: str | None, component_type: str, name: str) -> TargetComponent | None:
         if project_id is None or self.user_ref.id is None:
             return None
-        return self.component_index.get((project_id, self.user_ref.id, component_type, _fold(name, self.fold)))
+        return self.index.component(project_id, self.user_ref.id, component_type, name)
 
     def _existing_stack(self, project_id: str | None, name: str) -> TargetStack | None:
         if project_id is None or self.user_ref.id is None:
             return None
-        return self.stack_index.get((project_id, self.user_ref.id, _fold(name, self.fold)))
+        return self.index.stack(project_id, self.user_ref.id, name)
 
     def _existing_flavor(self, project_id: str | None, flavor_type: str, name: str) -> TargetFlavor | None:
         if project_id is None:
             return None
-        return self.flavor_index.get((project_id, flavor_type, _fold(name, self.fold)))
+        return self.index.flavor(project_id, flavor_type, name)
 
     def _is_target_custom_flavor(self, project_id: str | None, component_type: str, name: str) -> bool:
         flavor = self._existing_flavor(project_id, component_type, name)

@@ -3,6 +3,7 @@
 import hashlib
 from collections.abc import Mapping
 
+from migrator.plan.index import attach_index, take_index
 from migrator.plan.models import (
     Action,
     EntityKind,
@@ -36,10 +37,9 @@ def simulate_apply(plan: Plan, snapshot: TargetSnapshot, ids: Mapping[str, str] 
     created: dict[str, str] = {}
     projects = list(snapshot.projects)
     users = list(snapshot.users)
-    # Keyed by id, so that an update replaces the stored entity in place and order is kept.
-    flavors = {flavor.id: flavor for flavor in snapshot.flavors}
-    components = {component.id: component for component in snapshot.components}
-    stacks = {stack.id: stack for stack in snapshot.stacks}
+    # The index is changed in step and handed over to the returned snapshot, so
+    # that simulating a fleet costs what its plans change, not the whole target.
+    index = take_index(snapshot)
 
     def resolve(ref: EntityRef | None) -> str | None:
         if ref is None:
@@ -59,11 +59,9 @@ def simulate_apply(plan: Plan, snapshot: TargetSnapshot, ids: Mapping[str, str] 
         elif action.kind is EntityKind.USER:
             users.append(TargetUser(id=entity_id, name=action.name))
         elif action.kind is EntityKind.FLAVOR:
-            flavors.pop(entity_id, None)
-            flavors[entity_id] = _flavor(action, entity_id, resolve)
+            index.put_flavor(_flavor(action, entity_id, resolve))
         elif action.kind is EntityKind.STACK_COMPONENT:
-            components.pop(entity_id, None)
-            components[entity_id] = (
+            index.put_component(
                 TargetComponent(
                     id=entity_id,
                     project_id=resolve(action.project),
@@ -75,9 +73,8 @@ def simulate_apply(plan: Plan, snapshot: TargetSnapshot, ids: Mapping[str, str] 
                 )
             )
         elif action.kind is EntityKind.STACK:
-            stacks.pop(entity_id, None)
             component_ids = tuple(sorted(resolve(ref) or "" for ref in (action.components or {}).values()))
-            stacks[entity_id] = (
+            index.put_stack(
                 TargetStack(
                     id=entity_id,
                     project_id=resolve(action.project),
@@ -86,16 +83,18 @@ def simulate_apply(plan: Plan, snapshot: TargetSnapshot, ids: Mapping[str, str] 
                     component_ids=component_ids,
                 )
             )
-    return snapshot.model_copy(
+    after = snapshot.model_copy(
         update={
             "initialized": True,
             "projects": tuple(projects),
             "users": tuple(users),
-            "flavors": tuple(flavors.values()),
-            "components": tuple(components.values()),
-            "stacks": tuple(stacks.values()),
+            "flavors": tuple(index.flavors_by_id.values()),
+            "components": tuple(index.components_by_id.values()),
+            "stacks": tuple(index.stacks_by_id.values()),
         }
     )
+    attach_index(after, index)
+    return after
 
 
 def _flavor(action: Action, entity_id: str, resolve) -> TargetFlavor:  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ class MigrationRecord:
     """One profile's plan and what became of it."""
 
     plan: Plan
-    status: str  # "applied", "dry-run", "not-applied", "nothing-to-do"
+    status: str  # "applied", "dry-run", "not-applied", "nothing-to-do", and in fleets "failed"
     message: str
 
 
