@@ -300,3 +300,21 @@ def test_fleet_into_zenml_server(oracle_python_path, run_cli, tmp_path: Path, mo
         names = [stack["name"] for stack in stored["stacks"] if stack["name"] != "default"]
         assert len(names) == len(set(names))
         assert set(names) == created_stacks
+
+
+def test_large_fleet_summary_lists_only_problems() -> None:
+    from rich.console import Console
+
+    from migrator.fleet.runner import SourceResult
+    from migrator.report.fleet import print_fleet_summary
+    from migrator.report.text import MAX_TABLE_ROWS
+
+    results = [SourceResult(index=i, path=f"/collected/host-{i:04d}", host=f"host-{i:04d}", status="planned") for i in range(MAX_TABLE_ROWS + 50)]
+    results[7] = SourceResult(index=7, path="/collected/host-0007", host="host-0007", status="failed", message="unreadable source")
+    console = Console(record=True, width=100)
+    print_fleet_summary(console, results, title="Plan", applied=False)
+    text = console.export_text()
+    assert f"{MAX_TABLE_ROWS + 50} sources in all; the table lists the 1 that failed" in text
+    assert "/collected/host-0007" in text
+    assert "/collected/host-0008" not in text
+    assert "1 failed" in text

@@ -9,6 +9,7 @@ from rich.table import Table
 from migrator import __version__
 from migrator.fleet.runner import SourceResult
 from migrator.report.json_report import plan_json
+from migrator.report.text import MAX_TABLE_ROWS
 
 FLEET_REPORT_FORMAT = "zenml-migrate/fleet-report"
 _COUNT_KEYS = ("create", "update", "unchanged", "skip", "errors", "warnings")
@@ -37,22 +38,41 @@ def fleet_totals(results: list[SourceResult], *, written_only: bool = False) -> 
 
 
 def print_fleet_summary(console: Console, results: list[SourceResult], *, title: str, applied: bool) -> None:
-    """Print one row per source: status and the counts of its profiles' actions."""
+    """Print one row per source: status and the counts of its profiles' actions.
+
+    Above MAX_TABLE_ROWS sources, only the sources that failed or have errors
+    or warnings are listed; the JSON and Markdown reports list every source.
+    """
+    shown = results
+    if len(results) > MAX_TABLE_ROWS:
+        shown = [r for r in results if r.failed or any(source_counts(r)[key] for key in ("errors", "warnings"))]
+        console.print(
+            f"{len(results)} sources in all; the table lists the {len(shown)} that failed or have errors or warnings. "
+            "--json and --report FILE list every source.",
+            highlight=False,
+        )
+    if not shown:
+        return
     table = Table(title=title, expand=False)
-    for column in ("source", "host", "status", "profiles", *_COUNT_KEYS, "message"):
-        table.add_column(column, overflow="fold")
-    for result in results:
+    table.add_column("source", overflow="fold", min_width=16)
+    table.add_column("status", no_wrap=True)
+    table.add_column("profiles", justify="right", no_wrap=True)
+    table.add_column("actions", min_width=12)
+    table.add_column("message", overflow="fold", min_width=16)
+    for result in shown[:MAX_TABLE_ROWS]:
         counts = source_counts(result, written_only=applied)
         style = "red" if result.failed else "green"
+        actions = ", ".join(f"{counts[key]} {key}" for key in _COUNT_KEYS if counts[key]) or "none"
         table.add_row(
             escape(result.path),
-            escape(result.host),
             f"[{style}]{result.status}[/]",
             str(len(result.records)),
-            *(str(counts[key]) for key in _COUNT_KEYS),
+            actions,
             escape(result.message),
         )
     console.print(table)
+    if len(shown) > MAX_TABLE_ROWS:
+        console.print(f"... and {len(shown) - MAX_TABLE_ROWS} more; see --json or --report FILE.", highlight=False)
     totals = fleet_totals(results, written_only=applied)
     failed = sum(1 for result in results if result.failed)
     verb = "" if applied else "would be "
