@@ -108,11 +108,13 @@ def time_phases(profile_dir: Path, store_url: str) -> dict[str, float]:
     """
     from rich.console import Console
 
+    from migrator.cli import tune_garbage_collection
     from migrator.legacy import read_profiles
     from migrator.plan import MigrationOptions, plan_migration, simulate_apply
     from migrator.report import MigrationRecord, build_report, print_plan
     from migrator.stores import SqlStore
 
+    tune_garbage_collection()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
 

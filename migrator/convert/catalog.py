@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 # Overrides the schema directory, for installs that do not keep the repository layout.
 SCHEMA_DIR_VARIABLE = "ZENML_MIGRATE_SCHEMA_DIR"
@@ -158,9 +158,13 @@ class RuleSet(_Frozen):
     from_version: str
     to_version: str
     rules: tuple[ConversionRule, ...]
+    _by_component: dict[tuple[str, str], tuple[ConversionRule, ...]] = PrivateAttr(default_factory=dict)
 
     def for_component(self, component_type: str, flavor: str) -> list[ConversionRule]:
-        return [rule for rule in self.rules if rule.applies_to(component_type, flavor)]
+        key = (component_type, flavor)
+        if key not in self._by_component:  # a profile has few (type, flavor) pairs and many components
+            self._by_component[key] = tuple(rule for rule in self.rules if rule.applies_to(component_type, flavor))
+        return list(self._by_component[key])
 
     def for_field(self, component_type: str, flavor: str, field: str) -> list[ConversionRule]:
         return [rule for rule in self.for_component(component_type, flavor) if rule.field == field]

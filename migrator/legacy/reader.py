@@ -534,6 +534,8 @@ class _YamlStoreReader:
         self.listed_names: set[tuple[str, str]] = set()  # (type, name) of every entry under stack_components
         # Directory -> its resolved path, or None where it cannot be resolved; each is resolved once.
         self._resolved_dirs: dict[Path, Path | None] = {}
+        # Component type -> the directory of its files as a string, or "" where it does not resolve inside the profile dir.
+        self._type_dirs: dict[str, str] = {}
 
     def read(self) -> None:
         try:
@@ -762,6 +764,9 @@ class _YamlStoreReader:
         )
 
     def _component_file(self, component_type: str, name: str, where: str, line: int | None) -> Path | None:
+        simple = self._simple_component_file(component_type, name)
+        if simple is not None:
+            return simple
         directory = self.root / component_directory(component_type)
         relative = Path(f"{name}.yaml")
         if relative.is_absolute() or ".." in relative.parts:
@@ -815,6 +820,36 @@ class _YamlStoreReader:
             )
             return None
         return file
+
+    def _simple_component_file(self, component_type: str, name: str) -> Path | None:
+        """Return the file of a component whose name has no "/" and whose file is a regular entry inside the profile dir.
+
+        This is the common case, checked with string operations and one lstat,
+        because a profile can list thousands of components. It returns None
+        for every other case, which _checked_component_file then examines and reports.
+        """
+        if "/" in name or "\0" in name:
+            return None
+        directory = self._type_dirs.get(component_type)
+        if directory is None:
+            directory = self._type_dirs[component_type] = self._inside_root(self.root / component_directory(component_type))
+        if not directory:
+            return None
+        file = os.path.join(directory, f"{name}.yaml")
+        try:
+            if stat.S_ISLNK(os.lstat(file).st_mode):
+                return None
+        except (OSError, ValueError):
+            return None
+        return Path(file)
+
+    def _inside_root(self, directory: Path) -> str:
+        """Return `directory` as a string if it resolves inside the profile dir, else ""."""
+        resolved = self._resolved_dir(directory)
+        root = self._resolved_dir(self.root)
+        if resolved is None or root is None or not resolved.is_relative_to(root):
+            return ""
+        return str(directory)
 
     def _resolved_dir(self, directory: Path) -> Path | None:
         if directory not in self._resolved_dirs:
@@ -925,19 +960,20 @@ class _YamlStoreReader:
             self.stacks.append(LegacyStack(name=name, components=components, location=SourceLocation(file=str(self.stacks_file), line=line)))
 
     def _report_orphan_files(self) -> None:
-        listed_files = {Path(component.file) for component in self.components}
+        listed_files = {component.file for component in self.components}
         listed_resolved: set[Path] | None = None  # resolved only when a file is neither listed by name nor by path
         for component_type in COMPONENT_TYPES:
             directory = self.root / component_directory(component_type)
             if not directory.is_dir() or directory.is_symlink():
                 continue
+            prefix = len(str(directory)) + 1
             for file in sorted(directory.rglob("*.yaml")):
-                name = file.relative_to(directory).as_posix()[: -len(".yaml")]
+                name = str(file)[prefix : -len(".yaml")]  # relative to the directory, which rglob keeps as its prefix
                 # A listed component whose file failed to load was reported already.
-                if (component_type, name) in self.listed_names or file in listed_files:
+                if (component_type, name) in self.listed_names or str(file) in listed_files:
                     continue
                 if listed_resolved is None:
-                    listed_resolved = {_resolved_or_same(listed) for listed in listed_files}
+                    listed_resolved = {_resolved_or_same(Path(listed)) for listed in listed_files}
                 if _resolved_or_same(file) not in listed_resolved:
                     self._warning(
                         "orphan-file",
