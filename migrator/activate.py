@@ -83,6 +83,7 @@ class ConfigUpdate:
     path: Path
     backup: Path | None
     previous: dict[str, Any]
+    changed: bool = True  # False when the file already had the values; then it was neither backed up nor written
 
 
 # -- choosing the stack ------------------------------------------------------
@@ -297,7 +298,8 @@ def update_config_file(
 
     `renames` maps an old key to a new key that takes its place, its value
     coming from `values`. Keys in `remove` are deleted. A missing file is
-    created, with no backup. Raises `ActivationError` when the file cannot be
+    created, with no backup. A file that has the values already is left
+    alone, with no backup, so repeated runs do not pile up identical backups. Raises `ActivationError` when the file cannot be
     read, does not contain a mapping, or cannot be written; then nothing was changed.
     """
     renames = dict(renames or {})
@@ -320,6 +322,8 @@ def update_config_file(
         if _parse(new_text) != expected:
             raise ActivationError(f"Cannot update {path} without changing other keys; edit it by hand: {dict(values)}.")
     previous = {key: before[key] for key in (*values, *renames, *remove) if key in before}
+    if new_text == text:
+        return ConfigUpdate(path=path, backup=None, previous=previous, changed=False)
     backup = _backup(path, now or datetime.now())
     _write_atomically(path, new_text, mode=stat.S_IMODE(path.stat().st_mode))
     return ConfigUpdate(path=path, backup=backup, previous=previous)

@@ -19,6 +19,7 @@ from rich.markup import escape
 from migrator import __version__
 from migrator.activate import (
     ActivationError,
+    ConfigUpdate,
     StackChoice,
     find_project,
     find_stack,
@@ -33,11 +34,12 @@ from migrator.activate import (
 from migrator.cli_fleet import fleet
 from migrator.errors import MigratorError, UsageError
 from migrator.legacy import LegacyConfigDir, LegacyProfile, read_profiles
+from migrator.legacy.models import Severity
 from migrator.legacy.sql_reader import mask_url_password
 from migrator.plan import MigrationOptions, Plan, TargetSnapshot, plan_migration, simulate_apply
 from migrator.report import MigrationRecord, build_report, print_plan, print_profile_listing, print_summary, profile_listing_json
 from migrator.stores import SqlStore, StoreTarget, open_store, resolve_target
-from migrator.stores.target import zenml_config_dir
+from migrator.stores.target import store_files, zenml_config_dir
 
 log = logging.getLogger("migrator")
 
@@ -60,7 +62,7 @@ def _configure_logging(verbose: int) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="zenml-migrate")
 @click.option("-v", "--verbose", count=True, help="Log progress to stderr; repeat for debug output.")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks of unexpected errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
 @click.pass_context
 def cli(context: click.Context, verbose: int, debug: bool) -> None:
     """Move stacks, stack components and flavors of ZenML 0.13 profiles into a ZenML 0.20 store."""
@@ -82,12 +84,17 @@ def profile() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the listing as JSON.")
 def list_profiles(path: Path | None, as_json: bool) -> None:
-    """List legacy profiles with their store type, active stack, counts and problems."""
+    """List legacy profiles with their store type, active stack, counts and problems.
+
+    Exit status 1 when a problem is an error (something would not migrate).
+    """
     found = read_profiles(path or zenml_config_dir())
     if as_json:
         click.echo(json.dumps(profile_listing_json(found), indent=2, ensure_ascii=False))
     else:
         print_profile_listing(_console(), found)
+    diagnostics = [*found.diagnostics, *(d for profile in found.profiles for d in profile.diagnostics)]
+    sys.exit(EXIT_FAILED if any(d.severity is Severity.ERROR for d in diagnostics) else EXIT_OK)
 
 
 @profile.command("migrate")
@@ -179,6 +186,9 @@ def migrate(
             # Plan and apply under the lock, so that a concurrent run cannot change the store in between.
             store.acquire_lock(wait=not no_wait, on_wait=_print_lock_wait)
         snapshot = store.snapshot()
+        if not as_json:
+            suffix = " (dry run: nothing is written)" if dry_run else ""
+            console.print(f"Target store: {escape(store.display_url)}{suffix}", highlight=False)
         for legacy in profiles:
             plan = plan_migration(legacy, options, snapshot)
             if dry_run:
@@ -286,18 +296,18 @@ def _activate_stack(
     except ActivationError as error:
         console.print(f"[red]Not activated:[/] {escape(str(error))}", highlight=False)
         return False
-    _print_activation(console, choice, update.path, update.backup)
+    _print_activation(console, choice, update)
     return True
 
 
-def _print_activation(console: Console, choice: StackChoice, path: Path, backup: Path | None) -> None:
+def _print_activation(console: Console, choice: StackChoice, update: ConfigUpdate) -> None:
+    where = f"written to {escape(str(update.path))}" if update.changed else f"already set in {escape(str(update.path))}, which is unchanged"
     console.print(
-        f"Active stack: '{escape(choice.stack_name)}' ({choice.stack_id}) of project '{escape(choice.project)}', "
-        f"written to {escape(str(path))}",
+        f"Active stack: '{escape(choice.stack_name)}' ({choice.stack_id}) of project '{escape(choice.project)}', {where}",
         highlight=False,
     )
-    if backup is not None:
-        console.print(f"Backup of the previous file: {escape(str(backup))}", highlight=False)
+    if update.backup is not None:
+        console.print(f"Backup of the previous file: {escape(str(update.backup))}", highlight=False)
 
 
 def _select_profiles(found: LegacyConfigDir, all_profiles: bool) -> list[LegacyProfile]:
@@ -342,10 +352,8 @@ def _check_report_file(report_file: Path, legacy_path: Path, target: StoreTarget
     legacy = legacy_path.resolve()
     if resolved == legacy or legacy in resolved.parents:
         raise UsageError(f"--report {report_file} is inside the legacy dir {legacy_path}, which is never written; choose another file.")
-    if target.kind == "sql" and target.url.startswith("sqlite:///"):
-        store_file = Path(target.url[len("sqlite:///") :]).resolve()
-        if resolved in (store_file, Path(str(store_file) + "-journal"), Path(str(store_file) + ".zenml-migrate.lock")):
-            raise UsageError(f"--report {report_file} would overwrite the target store; choose another file.")
+    if resolved in store_files(target):
+        raise UsageError(f"--report {report_file} would overwrite the target store; choose another file.")
     if not report_file.parent.is_dir():
         raise UsageError(f"--report {report_file}: directory {report_file.parent} does not exist.")
 
@@ -412,7 +420,12 @@ def migrate_repository(directory: Path, store_url: str | None, prefix: str, proj
         console.print("Dry run, nothing written.", highlight=False)
         sys.exit(EXIT_OK)
     update = update_config_file(config.path, changes.values, renames=changes.renames, remove=changes.remove)
-    console.print(f"Wrote {escape(str(update.path))}; backup of the previous file: {escape(str(update.backup))}", highlight=False)
+    if not update.changed:
+        console.print(f"{escape(str(update.path))} is converted already; nothing written.", highlight=False)
+    elif update.backup is None:
+        console.print(f"Wrote {escape(str(update.path))}.", highlight=False)
+    else:
+        console.print(f"Wrote {escape(str(update.path))}; backup of the previous file: {escape(str(update.backup))}", highlight=False)
     sys.exit(EXIT_OK)
 
 

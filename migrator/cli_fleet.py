@@ -12,12 +12,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from migrator.errors import UsageError
 from migrator.fleet import apply_fleet, journal_path, load_manifest, plan_fleet
+from migrator.fleet.runner import resolve_source_path
 from migrator.fleet.archives import is_archive
 from migrator.fleet.manifest import Manifest
 from migrator.legacy.reader import SQL_STORE_FILE, STACKS_FILE
 from migrator.report.fleet import fleet_markdown, fleet_report, print_fleet_summary
 from migrator.stores import open_store, resolve_target
-from migrator.stores.target import StoreTarget, normalize_store_url
+from migrator.stores.target import StoreTarget, normalize_store_url, store_files
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -41,20 +42,27 @@ def _progress(console: Console, total: int, label: str) -> Progress:
     return progress
 
 
-def _check_report_files(report_files: tuple[Path, ...], manifest_path: Path) -> None:
-    """Reject report paths that would overwrite the manifest or its journal, or that cannot be written, before any work."""
+def _check_report_files(report_files: tuple[Path, ...], manifest_path: Path, manifest: Manifest, target: StoreTarget) -> None:
+    """Reject report paths that would overwrite the manifest, its journal, the store or a source, or that cannot be written."""
     protected = {manifest_path.resolve(), journal_path(manifest_path).resolve()}
+    sources = [resolve_source_path(manifest_path, source).resolve() for source in manifest.sources]
     for report_file in report_files:
-        if report_file.resolve() in protected:
+        resolved = report_file.resolve()
+        if resolved in protected:
             raise UsageError(f"--report {report_file} would overwrite the manifest or its journal; choose another file.")
+        if resolved in store_files(target):
+            raise UsageError(f"--report {report_file} would overwrite the target store; choose another file.")
+        inside = next((source for source in sources if resolved == source or source in resolved.parents), None)
+        if inside is not None:
+            raise UsageError(f"--report {report_file} is inside the source {inside}, which is never written; choose another file.")
         if not report_file.parent.is_dir():
             raise UsageError(f"--report {report_file}: directory {report_file.parent} does not exist.")
 
 
 def _run(manifest_path: Path, *, apply: bool, fail_fast: bool, report_files: tuple[Path, ...], as_json: bool) -> None:
-    _check_report_files(report_files, manifest_path)
     manifest = load_manifest(manifest_path)
     target = _target(manifest)
+    _check_report_files(report_files, manifest_path, manifest, target)
     console = Console(stderr=True, highlight=False)
     with open_store(target) as store, _progress(console, len(manifest.sources), "apply" if apply else "plan") as bar:
         task = bar.task_ids[0]

@@ -162,6 +162,16 @@ def test_backups_never_overwritten(tmp_path: Path) -> None:
     assert second.backup.read_text() == "active_stack_id: second\n"
 
 
+def test_unchanged_file_gets_no_backup(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("# keep\nactive_stack_id: same\n")
+    update = update_config_file(config, {"active_stack_id": "same"})
+    assert not update.changed
+    assert update.backup is None
+    assert backups(tmp_path) == []
+    assert config.read_text() == "# keep\nactive_stack_id: same\n"
+
+
 def test_update_keeps_file_mode(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text("active_stack_id: old\n")
@@ -295,6 +305,12 @@ def test_activate_again_when_unchanged(run_cli, tmp_path: Path) -> None:
     assert "sql_kubeflow" in result.stderr
     assert config.read_text() == first
     assert len(backups(config.parent)) == 2
+
+    third = run_cli("profile", "migrate", str(SQL_STORE), "--activate")
+    assert third.exit_code == 0, third.output
+    assert "which is unchanged" in third.output.replace("\n", "")
+    assert config.read_text() == first
+    assert len(backups(config.parent)) == 2  # a run that changes nothing writes no backup
 
 
 def test_activate_with_prefix_and_project(run_cli, tmp_path: Path) -> None:

@@ -318,3 +318,26 @@ def test_large_fleet_summary_lists_only_problems() -> None:
     assert "/collected/host-0007" in text
     assert "/collected/host-0008" not in text
     assert "1 failed" in text
+
+
+def test_report_never_overwrites_store_manifest_or_source(run_cli, tmp_path: Path, legacy_copy) -> None:
+    db = tmp_path / "zenml.db"
+    source = legacy_copy("custom-flavor")
+    manifest = write_manifest(tmp_path / "fleet.yaml", f"sqlite:///{db}", [str(source)])
+    migrated = run_cli("fleet", "apply", str(manifest))
+    assert migrated.exit_code == 0, migrated.output
+    store_before = db.read_bytes()
+    manifest_before = manifest.read_text()
+    for report, problem in (
+        (db, "would overwrite the target store"),
+        (manifest, "would overwrite the manifest or its journal"),
+        (source / "config.yaml", "is inside the source"),
+        (source / "new-report.json", "is inside the source"),
+    ):
+        result = run_cli("fleet", "plan", str(manifest), "--report", str(report))
+        assert result.exit_code == 2, (report, result.output)
+        assert problem in result.stderr
+        assert "Traceback" not in result.output
+    assert db.read_bytes() == store_before
+    assert manifest.read_text() == manifest_before
+    assert not (source / "new-report.json").exists()

@@ -22,7 +22,7 @@ import platformdirs
 import yaml
 
 from migrator.errors import UsageError
-from migrator.stores.sql import SqlStore, parse_store_url, with_password_from_environment
+from migrator.stores.sql import LOCK_FILE_SUFFIX, SqlStore, parse_store_url, with_password_from_environment
 
 if TYPE_CHECKING:
     from migrator.stores.rest import RestStore
@@ -214,3 +214,11 @@ def open_store(
         yield store
     finally:
         store.close()
+
+
+def store_files(target: StoreTarget) -> set[Path]:
+    """Return the resolved files of a SQLite target (database, journals, lock file) that a report must not overwrite."""
+    if target.kind != "sql" or not target.url.startswith("sqlite:///"):
+        return set()
+    database = Path(target.url[len("sqlite:///") :]).resolve()
+    return {database, *(Path(f"{database}{suffix}") for suffix in ("-journal", "-wal", "-shm", LOCK_FILE_SUFFIX))}
