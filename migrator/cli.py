@@ -5,6 +5,7 @@ not applied, 2 for bad usage, unreadable input or an unreachable store.
 """
 
 import gc
+import importlib
 import json
 import logging
 import sys
@@ -31,7 +32,6 @@ from migrator.activate import (
     same_store,
     update_config_file,
 )
-from migrator.cli_fleet import fleet
 from migrator.errors import MigratorError, UsageError
 from migrator.legacy import LegacyConfigDir, LegacyProfile, read_profiles
 from migrator.legacy.models import Severity
@@ -59,7 +59,30 @@ def _configure_logging(verbose: int) -> None:
     logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A command group that imports the module of a lazy subcommand only when that subcommand runs.
+
+    The fleet commands pull in multiprocessing, archive readers and progress
+    bars, which `profile migrate` would otherwise load at every start.
+    """
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands or {}  # name -> "module:attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands:
+            module_name, attribute = self.lazy_commands[cmd_name].split(":")
+            return getattr(importlib.import_module(module_name), attribute)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_LazyGroup, lazy_commands={"fleet": "migrator.cli_fleet:fleet"}, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="zenml-migrate")
 @click.option("-v", "--verbose", count=True, help="Log progress to stderr; repeat for debug output.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
@@ -191,9 +214,12 @@ def migrate(
             console.print(f"Target store: {escape(store.display_url)}{suffix}", highlight=False)
         for legacy in profiles:
             plan = plan_migration(legacy, options, snapshot)
+            # A later profile or --activate reads the snapshot as it is after this one.
+            needs_snapshot_after = legacy is not profiles[-1] or activation_profile is not None
             if dry_run:
                 record = MigrationRecord(plan, "dry-run", "Dry run, nothing written")
-                snapshot = simulate_apply(plan, snapshot)
+                if needs_snapshot_after:
+                    snapshot = simulate_apply(plan, snapshot)
             elif plan.has_errors and not options.ignore_errors:
                 record = MigrationRecord(plan, "not-applied", "Not applied because of the errors listed; fix them or use --ignore-errors")
             elif not plan.writes:
@@ -202,7 +228,8 @@ def migrate(
                 outcome = store.apply(plan, snapshot)
                 record = MigrationRecord(plan, "applied", f"Applied to {store.display_url}")
                 log.info("Profile %s: %s", legacy.name, outcome.message)
-                snapshot = simulate_apply(plan, snapshot, outcome.ids)
+                if needs_snapshot_after:
+                    snapshot = simulate_apply(plan, snapshot, outcome.ids)
                 if legacy is activation_profile:
                     activation_ids = outcome.ids
             records.append(record)
@@ -429,7 +456,6 @@ def migrate_repository(directory: Path, store_url: str | None, prefix: str, proj
     sys.exit(EXIT_OK)
 
 
-cli.add_command(fleet)
 
 
 def tune_garbage_collection() -> None:

@@ -302,6 +302,18 @@ def test_store_changed_after_planning(mysql_database: MysqlDatabase) -> None:
     assert dump_database(mysql_database.name) == before
 
 
+def test_new_database_filled_after_planning(mysql_database: MysqlDatabase) -> None:
+    store = SqlStore(normalize_store_url(mysql_database.url))
+    snapshot = store.snapshot()
+    plan = plan_migration(read_profile_dir(PRODUCTION), MigrationOptions(), snapshot)
+    migrate(mysql_database.url, FIXTURES / "custom-flavor" / "profiles" / "custom")
+    before = dump_database(mysql_database.name)
+    with pytest.raises(ApplyError, match="changed after the plan was made"):
+        store.apply(plan, snapshot)
+    store.close()
+    assert dump_database(mysql_database.name) == before
+
+
 def test_apply_locks_compared_rows(mysql_database: MysqlDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
     """Between the check and the commit, another session can neither change a row the plan depends on nor take one of its names."""
     migrate(mysql_database.url, FIXTURES / "many-stacks" / "profiles" / "default")

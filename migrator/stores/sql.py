@@ -500,9 +500,18 @@ class SqlStore:
             with connection.begin() as transaction:
                 if self.is_sqlite:
                     tables.metadata.create_all(connection, checkfirst=True)
-                scope = _Scope.of(writer.plan, expected)
-                current = self._read_snapshot(connection, lock=True, scope=scope)
-                if scope.filter(current) != scope.filter(expected):
+                if _holds_nothing(expected):
+                    # A plan for a new store depends only on the store being empty.
+                    lock = " FOR UPDATE" if self.is_mysql else ""
+                    changed = any(
+                        connection.execute(text(f"SELECT 1 FROM {table.name} LIMIT 1{lock}")).first() is not None
+                        for table in tables.MIGRATED_TABLES
+                    )
+                else:
+                    scope = _Scope.of(writer.plan, expected)
+                    current = self._read_snapshot(connection, lock=True, scope=scope)
+                    changed = scope.filter(current) != scope.filter(expected)
+                if changed:
                     raise ApplyError(
                         f"The store {self.display_url} changed after the plan was made; nothing was written. "
                         "Run the command again to plan against its new state."
@@ -841,6 +850,10 @@ def _use_explicit_sqlite_transactions(engine: Engine) -> None:
     def _begin(connection: Connection) -> None:
         mode = "IMMEDIATE" if connection.get_execution_options().get(_WRITE_OPTION) else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _holds_nothing(snapshot: TargetSnapshot) -> bool:
+    return not (snapshot.projects or snapshot.users or snapshot.flavors or snapshot.components or snapshot.stacks)
 
 
 def _reason(error: Exception) -> str:
