@@ -80,3 +80,38 @@ def test_nesting_limit_applies_without_anchors() -> None:
 def test_value_limit_applies_without_anchors(monkeypatch) -> None:
     monkeypatch.setattr(yaml_files, "MAX_EXPANDED_NODES", 10)
     assert one_pass("[" + ", ".join("1" for _ in range(20)) + "]\n") == "too-many-nodes"
+
+
+LOADED_HERE: list[int] = []
+_LOAD_EACH = yaml_files._load_each
+
+
+def counting_load_each(paths):  # type: ignore[no-untyped-def]
+    """Load `paths` as the reader does, and count them when this is the test's own process."""
+    import multiprocessing
+
+    if multiprocessing.parent_process() is None:
+        LOADED_HERE.append(len(paths))
+    return _LOAD_EACH(paths)
+
+
+def test_parallel_reading_equals_sequential(monkeypatch, legacy_copy) -> None:
+    """A profile read with a forked worker gives the same models and diagnostics, in the same order."""
+    from migrator.legacy import read_profiles
+
+    root = legacy_copy("multi-stack")
+    production = root / "profiles" / "production"
+    (production / "artifact_stores" / "s3_artifacts.yaml").write_text("name: [unclosed\n")
+    (production / "orchestrators" / "kubeflow_local.yaml").write_bytes(b"name: \xff\n")
+    sequential = read_profiles(root).model_dump()
+    monkeypatch.setattr(yaml_files, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(yaml_files, "_load_each", counting_load_each)
+    LOADED_HERE.clear()
+    parallel = read_profiles(root).model_dump()
+    components = sum(len(p["components"]) for p in parallel["profiles"])
+    # This process loaded only its half of each profile; the forked worker loaded the rest.
+    assert 0 < sum(LOADED_HERE) < components
+    assert parallel == sequential
+    codes = [d["code"] for p in parallel["profiles"] for d in p["diagnostics"]]
+    assert "yaml-syntax" in codes
+    assert "not-utf8" in codes

@@ -248,6 +248,11 @@ def _as_stored_json(values: dict[str, Any]) -> tuple[dict[str, Any], list[Config
     return values, errors
 
 
+def _same_value(old: Any, new: Any) -> bool:
+    """Tell cheaply whether two scalars are the same value of the same type; containers go to _canonical."""
+    return type(old) is type(new) and isinstance(old, (str, int, float, bool, type(None))) and old == new
+
+
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
 
@@ -267,6 +272,8 @@ def _validation_changes(
                 ))
             continue
         old_value = values[key]
+        if _same_value(old_value, new_value):
+            continue
         if _canonical(old_value) != _canonical(new_value):
             old_type, new_type = type(old_value).__name__, type(new_value).__name__
             if old_type != new_type:

@@ -53,6 +53,8 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 
 def has_control_characters(name: str) -> bool:
     """Return whether `name` contains a control character or a bidirectional formatting character."""
+    if name.isprintable():  # the common case: no Cc, Cf or other non-printable character at all
+        return False
     return any(unicodedata.category(character) == "Cc" or character in BIDI_CONTROLS for character in name)
 
 

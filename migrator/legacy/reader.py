@@ -9,6 +9,7 @@ import errno
 import logging
 import os
 import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -38,7 +39,7 @@ from migrator.legacy.sql_reader import (
     sqlite_path_of,
     unsupported_store_profile,
 )
-from migrator.legacy.yaml_files import YamlDocument, YamlFileError, describe_file_type, load_yaml_file
+from migrator.legacy.yaml_files import YamlDocument, YamlFileError, describe_file_type, load_yaml_file, load_yaml_files
 
 log = logging.getLogger(__name__)
 
@@ -671,6 +672,8 @@ class _YamlStoreReader:
                 line=self.document.line_of("stack_components"),
             )
             return
+        # Each entry is checked first and its file loaded afterwards with all others (see load_yaml_files).
+        pending: list[_PendingComponent] = []
         for component_type, entries in section.items():
             line = self.document.line_of("stack_components", component_type)
             if component_type not in COMPONENT_TYPES:
@@ -693,32 +696,50 @@ class _YamlStoreReader:
                 continue
             for name, flavor in entries.items():
                 self.listed_names.add((component_type, str(name)))
-                component = self._read_component(component_type, name, flavor)
-                if component is not None:
-                    self.components.append(component)
+                pending.append(self._prepare_component(component_type, name, flavor))
+        self._finish_components(pending)
 
-    def _read_component(self, component_type: str, name: Any, flavor: Any) -> LegacyComponent | None:
-        line = self.document.line_of("stack_components", component_type, name)
-        where = f"{self.stacks_file}:{line}" if line else str(self.stacks_file)
-        if not self._valid_name(name, f"{component_type} name", where, line):
-            return None
-        if not isinstance(flavor, str) or not flavor:
-            self._error(
-                "wrong-type",
-                f"{where}: {component_type} '{name}' has no flavor name",
-                "Write the flavor name after the component name.",
-                line=line,
-                entity=name,
-            )
-            return None
-        file = self._component_file(component_type, name, where, line)
-        if file is None:
-            return None
+    def _finish_components(self, pending: list["_PendingComponent"]) -> None:
+        """Load the files of the prepared components, all at once, and record components and diagnostics in entry order."""
+        loaded = iter(load_yaml_files([entry.file for entry in pending if entry.file is not None]))
+        for entry in pending:
+            self.diagnostics.extend(entry.diagnostics)
+            if entry.file is None:
+                continue
+            component = self._component_from_document(entry, next(loaded))
+            if component is not None:
+                self.components.append(component)
+
+    def _prepare_component(self, component_type: str, name: Any, flavor: Any) -> "_PendingComponent":
+        """Check an entry under stack_components and find its file; the diagnostics go into the returned entry."""
+        entry = _PendingComponent(component_type=component_type, name=name, flavor=flavor)
+        found, self.diagnostics = self.diagnostics, entry.diagnostics
         try:
-            document = load_yaml_file(file)
-        except YamlFileError as error:
-            self.diagnostics.append(_file_diagnostic(error, file, entity=f"{component_type} '{name}'"))
+            entry.line = self.document.line_of("stack_components", component_type, name)
+            where = f"{self.stacks_file}:{entry.line}" if entry.line else str(self.stacks_file)
+            if not self._valid_name(name, f"{component_type} name", where, entry.line):
+                return entry
+            if not isinstance(flavor, str) or not flavor:
+                self._error(
+                    "wrong-type",
+                    f"{where}: {component_type} '{name}' has no flavor name",
+                    "Write the flavor name after the component name.",
+                    line=entry.line,
+                    entity=name,
+                )
+                return entry
+            entry.file = self._component_file(component_type, name, where, entry.line)
+            return entry
+        finally:
+            self.diagnostics = found
+
+    def _component_from_document(self, entry: "_PendingComponent", loaded: YamlDocument | YamlFileError) -> LegacyComponent | None:
+        component_type, name, flavor, file, line = entry.component_type, entry.name, entry.flavor, entry.file, entry.line
+        assert file is not None
+        if isinstance(loaded, YamlFileError):
+            self.diagnostics.append(_file_diagnostic(loaded, file, entity=f"{component_type} '{name}'"))
             return None
+        document = loaded
         for path, duplicate_line in document.duplicate_keys:
             self.diagnostics.append(_duplicate_key_diagnostic(file, path, duplicate_line, entity=name))
         data = document.data
@@ -982,6 +1003,18 @@ class _YamlStoreReader:
                         file=file,
                     )
 
+
+
+@dataclass
+class _PendingComponent:
+    """An entry under stack_components: checked, with its file found, but the file not loaded yet."""
+
+    component_type: str
+    name: Any
+    flavor: Any
+    line: int | None = None
+    file: Path | None = None  # None when the entry cannot be read; `diagnostics` then says why
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 def _resolved_or_same(path: Path) -> Path:
