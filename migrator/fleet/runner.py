@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,17 +89,20 @@ def _read_one(index: int, path: str, scratch: str) -> _ReadSource:
 
 
 @contextmanager
-def read_sources(manifest: Manifest, manifest_path: Path, workers: int | None = None) -> Iterator[list[_ReadSource]]:
-    """Read every source in parallel processes; archives are unpacked into a scratch dir removed afterwards."""
+def read_sources(manifest: Manifest, manifest_path: Path, workers: int | None = None) -> Iterator[Iterator[_ReadSource]]:
+    """Read every source in parallel processes; archives are unpacked into a scratch dir removed afterwards.
+
+    The sources come in manifest order as soon as each is read, so that the
+    caller plans the first ones while the workers read the rest.
+    """
     paths = [str(resolve_source_path(manifest_path, source)) for source in manifest.sources]
     count = max(1, min(workers or os.cpu_count() or 1, len(paths)))
     with tempfile.TemporaryDirectory(prefix="zenml-migrate-fleet-") as scratch:
         if count == 1:
-            results = [_read_one(i, p, scratch) for i, p in enumerate(paths)]
+            yield (_read_one(i, p, scratch) for i, p in enumerate(paths))
         else:
             with ProcessPoolExecutor(max_workers=count) as pool:
-                results = list(pool.map(_read_one, range(len(paths)), paths, [scratch] * len(paths), chunksize=8))
-        yield results
+                yield pool.map(_read_one, range(len(paths)), paths, [scratch] * len(paths), chunksize=8)
 
 
 def _selected_profiles(found: LegacyConfigDir, source: Source) -> tuple[list[LegacyProfile], list[str]]:
@@ -130,8 +133,29 @@ def reserve(plan: Plan, reserved: dict[tuple[str, str, str, str], str], label: s
             reserved.setdefault(key, label)
 
 
-def others(reserved: dict[tuple[str, str, str, str], str], label: str) -> dict[tuple[str, str, str, str], str]:
-    return {key: owner for key, owner in reserved.items() if owner != label}
+def others(reserved: dict[tuple[str, str, str, str], str], label: str) -> Mapping[tuple[str, str, str, str], str]:
+    """Return the reservations of every profile but `label`, as a view: copying them per profile grew with the square of the fleet."""
+    return _OthersView(reserved, label)
+
+
+class _OthersView(Mapping[tuple[str, str, str, str], str]):
+    """The entries of a reservation dict whose owner is not one label."""
+
+    def __init__(self, reserved: dict[tuple[str, str, str, str], str], label: str) -> None:
+        self.reserved = reserved
+        self.label = label
+
+    def __getitem__(self, key: tuple[str, str, str, str]) -> str:
+        owner = self.reserved[key]
+        if owner == self.label:
+            raise KeyError(key)
+        return owner
+
+    def __iter__(self) -> Iterator[tuple[str, str, str, str]]:
+        return (key for key, owner in self.reserved.items() if owner != self.label)
+
+    def __len__(self) -> int:
+        return sum(1 for owner in self.reserved.values() if owner != self.label)
 
 
 def profile_label(source_path: str, profile: str) -> str:
