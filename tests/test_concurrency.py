@@ -1,4 +1,4 @@
-"""Concurrent zenml-migrate runs into one store: a lock file serializes SQLite runs, a named lock MySQL runs.
+"""Concurrent zenml-migrate runs into one store: a lock file serializes SQLite runs, and a named lock serializes MySQL runs.
 
 On MySQL, row locks also guard against writers that take no named lock.
 

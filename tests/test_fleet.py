@@ -320,7 +320,7 @@ def test_large_fleet_summary_lists_only_problems() -> None:
     assert "1 failed" in text
 
 
-def test_report_never_overwrites_store_manifest_or_source(run_cli, tmp_path: Path, legacy_copy) -> None:
+def test_report_protects_store_and_sources(run_cli, tmp_path: Path, legacy_copy) -> None:
     db = tmp_path / "zenml.db"
     source = legacy_copy("custom-flavor")
     manifest = write_manifest(tmp_path / "fleet.yaml", f"sqlite:///{db}", [str(source)])

@@ -101,7 +101,7 @@ def test_new_project_gets_default_stack() -> None:
     assert plan.counts()["errors"] == 0
 
 
-def test_default_stack_is_planned_again_after_a_cut_before_it() -> None:
+def test_default_stack_replanned_after_cut() -> None:
     """A REST apply cut off between the default stack components and the default stack gets the stack on re-run."""
     first = simulate_apply(plan_migration(PRODUCTION, MigrationOptions(), EMPTY), EMPTY)
     after = simulate_apply(plan_migration(PRODUCTION, MigrationOptions(project="legacy"), first), first)
@@ -114,7 +114,7 @@ def test_default_stack_is_planned_again_after_a_cut_before_it() -> None:
     assert not [a for a in plan.actions if a.kind is EntityKind.STACK_COMPONENT and a.name == "default" and a.writes]
 
 
-def test_default_stack_is_not_planned_while_a_stack_uses_the_default_components() -> None:
+def test_default_stack_kept_while_components_used() -> None:
     first = simulate_apply(plan_migration(PRODUCTION, MigrationOptions(), EMPTY), EMPTY)
     default_project = next(p.id for p in first.projects if p.name == "default")
     without = first.model_copy(update={"stacks": tuple(s for s in first.stacks if not (s.project_id == default_project and s.name == "default"))})

@@ -64,7 +64,7 @@ def operations(output: str) -> set[str]:
 
 
 def complete_and_check(server: ServerHandle, source: Path, project: str, tmp_path: Path) -> None:
-    """Run the migration again until done, then once more: it must be complete and write nothing."""
+    """Run the migration again, then once more: that last run must find it complete and write nothing."""
     environment = credentials(server, tmp_path)
     rerun = run_cli_forked(*migrate_args(server, source, project), env=environment, output=tmp_path / f"{project}-rerun.txt")
     assert rerun.exit_code == 0, rerun.output

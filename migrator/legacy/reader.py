@@ -1013,7 +1013,7 @@ class _PendingComponent:
     name: Any
     flavor: Any
     line: int | None = None
-    file: Path | None = None  # None when the entry cannot be read; `diagnostics` then says why
+    file: Path | None = None  # None when the entry cannot be read; `diagnostics` then gives the reason
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 

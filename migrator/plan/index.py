@@ -24,9 +24,9 @@ def fold(name: str, case_insensitive: bool) -> str:
 class SnapshotIndex:
     """The flavors, stack components and stacks of one snapshot, by id and by the keys the planner looks up.
 
-    Private stack components are keyed by (project id, user id, type, name)
-    and private stacks by (project id, user id, name); flavors by (project
-    id, type, name). Names are case-folded when the target compares names
+    Private stack components are keyed by (project id, user id, type, name).
+    Private stacks are keyed by (project id, user id, name), and flavors by
+    (project id, type, name). Names are case-folded when the target compares names
     case-insensitively. Where several entities share a key, the first in
     snapshot order is the one found, as a scan of the snapshot would find it.
     """

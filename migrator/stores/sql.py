@@ -549,8 +549,8 @@ class SqlStore:
         try:
             with self._engine_for_use().connect() as connection:
                 present = set(inspect(connection).get_table_names()) & {t.name for t in tables.MIGRATED_TABLES}
-                # Other zenml-migrate runs wait for the store lock that this apply holds;
-                # a writer that takes no such lock could still write between this check and the drops.
+                # Other zenml-migrate runs wait for the store lock that this apply holds.
+                # NOTE: a writer that takes no such lock could still write between this check and the drops.
                 if not self._all_empty(connection, present):
                     # Another run has written to the new database meanwhile, and its rows may need these tables.
                     return " The new, empty ZenML tables were kept because another run has written to the database."
