@@ -341,3 +341,19 @@ def test_report_protects_store_and_sources(run_cli, tmp_path: Path, legacy_copy)
     assert db.read_bytes() == store_before
     assert manifest.read_text() == manifest_before
     assert not (source / "new-report.json").exists()
+
+
+def test_archive_problems_name_the_archive(run_cli, tmp_path: Path, legacy_copy) -> None:
+    """Diagnostics of an archived source name ARCHIVE!/MEMBER, never the scratch dir that is removed after the run."""
+    root = legacy_copy("multi-stack")
+    (root / "profiles" / "production" / "artifact_stores" / "s3_artifacts.yaml").write_text("name: [unclosed\n")
+    archive = tmp_path / "host-a.tar.gz"
+    with tarfile.open(archive, "w:gz") as bundle:
+        bundle.add(root, arcname="host-a")
+    manifest = write_manifest(tmp_path / "fleet.yaml", f"sqlite:///{tmp_path / 'zenml.db'}", [str(archive)])
+    result = run_cli("fleet", "plan", str(manifest), "--json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    messages = [d["message"] for s in report["sources"] for p in s["profiles"] for d in p["diagnostics"]]
+    assert any(f"{archive}!/host-a/profiles/production/artifact_stores/s3_artifacts.yaml" in m for m in messages), messages
+    assert "zenml-migrate-fleet-" not in result.stdout

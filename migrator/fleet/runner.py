@@ -18,6 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
 
 from migrator.errors import MigratorError
 from migrator.fleet.archives import archive_stem, extract_archive, is_archive
@@ -78,14 +81,40 @@ def _single_top_dir(root: Path) -> Path:
 def _read_one(index: int, path: str, scratch: str) -> _ReadSource:
     """Read one source, unpacking it first when it is an archive (runs in a worker process)."""
     location = Path(path)
+    extracted: Path | None = None
     try:
-        if is_archive(location):
-            location = _single_top_dir(extract_archive(location, Path(scratch) / f"source-{index:05d}"))
-        return _ReadSource(index, read_profiles(location), None)
+        if not is_archive(location):
+            return _ReadSource(index, read_profiles(location), None)
+        extracted = extract_archive(location, Path(scratch) / f"source-{index:05d}")
+        found = read_profiles(_single_top_dir(extracted))
+        return _ReadSource(index, _name_archive_paths(found, extracted, path), None)
     except MigratorError as error:
-        return _ReadSource(index, None, str(error))
+        message = str(error) if extracted is None else str(error).replace(str(extracted), f"{path}!")
+        return _ReadSource(index, None, message)
     except OSError as error:
         return _ReadSource(index, None, f"{path}: {error.strerror or error}")
+
+
+def _name_archive_paths(found: LegacyConfigDir, extracted: Path, archive: str) -> LegacyConfigDir:
+    """Write the paths of an unpacked archive as ARCHIVE!/MEMBER, because the scratch dir is gone once the run ends."""
+    return _replace_in_strings(found, str(extracted), f"{archive}!")
+
+
+def _replace_in_strings(value: Any, old: str, new: str) -> Any:
+    """Return `value` with `old` replaced in every string of its models and lists; mappings (configurations) stay as they are."""
+    if type(value) is str:  # not a str enum such as Severity
+        return value.replace(old, new) if old in value else value
+    if isinstance(value, list):
+        return [_replace_in_strings(item, old, new) for item in value]
+    if isinstance(value, BaseModel):
+        changes = {}
+        for name in type(value).model_fields:
+            current = getattr(value, name)
+            replaced = _replace_in_strings(current, old, new)
+            if replaced is not current:
+                changes[name] = replaced
+        return value.model_copy(update=changes) if changes else value
+    return value
 
 
 @contextmanager
