@@ -45,7 +45,7 @@ from migrator.plan.models import (
     TargetUser,
 )
 from migrator.stores.kill_switch import KillSwitch
-from migrator.stores.sql import ApplyOutcome
+from migrator.stores.sql import ApplyOutcome, PlanScope
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +83,10 @@ class RestStore:
     """A ZenML 0.20 server, reached over HTTP(S) with a username and password.
 
     `url` is the server's root URL, such as `https://zenml.example.com`.
-    The snapshot covers `active_project` only: pass the project the plans
-    target (`--project`, else the client's active project). `apply` rejects a
-    plan for another project before writing anything.
+    The snapshot covers every project: its flavors, and the stack components
+    and stacks of the logged-in user, with one list request each. So plans
+    for several projects (a fleet with per-host projects) apply to one store.
+    `active_project` is the project that plans target by default.
 
     The server makes the logged-in user the owner of everything it creates,
     so `active_user`, when given, must name that user; `None` means the
@@ -328,22 +329,19 @@ class RestStore:
         return name.casefold() if self._case_insensitive else name
 
     def snapshot(self) -> TargetSnapshot:
-        """Read the projects, the logged-in user, and the flavors, stack components and stacks of the project."""
+        """Read the projects, the logged-in user, the flavors, and the user's stack components and stacks."""
         self._read_server()
         assert self._user is not None
         projects = tuple(
             TargetProject(id=to_hex_id(item["id"]), name=item["name"], description=item.get("description") or "")
             for item in self._get(f"{API_PREFIX}/projects")
         )
-        folded_name = self._fold(self.active_project)
-        project = next((p for p in projects if self._fold(p.name) == folded_name), None)
         flavors: tuple[TargetFlavor, ...] = ()
         components: tuple[TargetComponent, ...] = ()
         stacks: tuple[TargetStack, ...] = ()
-        if project is not None:
-            in_project = {"project_name_or_id": to_rest_id(project.id), "hydrated": False}
-            owned = {**in_project, "user_name_or_id": to_rest_id(self._user.id)}
-            flavors = tuple(_flavor(item) for item in self._get(f"{API_PREFIX}/flavors", in_project))
+        if projects:
+            owned = {"user_name_or_id": to_rest_id(self._user.id), "hydrated": False}
+            flavors = tuple(_flavor(item) for item in self._get(f"{API_PREFIX}/flavors", {"hydrated": False}))
             components = tuple(_component(item) for item in self._get(f"{API_PREFIX}/components", owned))
             stacks = tuple(_stack(item) for item in self._get(f"{API_PREFIX}/stacks", owned))
         return _sorted(
@@ -382,7 +380,8 @@ class RestStore:
             return ApplyOutcome(applied=True, message="nothing to write")
         self._check_plan(plan, expected)
         current = self.snapshot()
-        if current != _sorted(expected):
+        scope = PlanScope.of(plan, expected)
+        if scope.filter(current) != scope.filter(expected):
             raise ApplyError(
                 f"The ZenML server at {self.display_url} changed after the plan was made; nothing was written. "
                 "Run the command again to plan against its new state."
@@ -396,11 +395,6 @@ class RestStore:
         """Reject, before any write, a plan that this server cannot apply as planned."""
         self._read_server()
         assert self._user is not None
-        if self._fold(plan.project) != self._fold(self.active_project):
-            raise ApplyError(
-                f"The plan targets project '{plan.project}', but this store reads project '{self.active_project}' "
-                "of the ZenML server; nothing was written. Open the store with that project."
-            )
         stored_components = {component.id: component for component in expected.components}
         for action in plan.actions:
             if not action.writes:

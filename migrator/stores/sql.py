@@ -329,7 +329,7 @@ class SqlStore:
         except OSError as error:  # for example a certificate file in the URL that does not exist
             raise StoreUnavailable(f"Cannot open the store {self.display_url}: {error.strerror or error}.") from None
 
-    def _read_snapshot(self, connection: Connection, *, lock: bool = False, scope: "_Scope | None" = None) -> TargetSnapshot:
+    def _read_snapshot(self, connection: Connection, *, lock: bool = False, scope: "PlanScope | None" = None) -> TargetSnapshot:
         """Read the snapshot, or with `scope` only the rows a plan depends on.
 
         With `lock` on MySQL, the rows read and the gaps between them stay
@@ -508,7 +508,7 @@ class SqlStore:
                         for table in tables.MIGRATED_TABLES
                     )
                 else:
-                    scope = _Scope.of(writer.plan, expected)
+                    scope = PlanScope.of(writer.plan, expected)
                     current = self._read_snapshot(connection, lock=True, scope=scope)
                     changed = scope.filter(current) != scope.filter(expected)
                 if changed:
@@ -609,7 +609,7 @@ class _ApplyProgress:
 _IN_CHUNK = 500
 
 
-class _Scope:
+class PlanScope:
     """The rows of the store that a plan depends on: entities it refers to by id, and names it creates.
 
     Checking only these rows before writing keeps an apply proportional to
@@ -624,7 +624,7 @@ class _Scope:
         self.fold = fold
 
     @classmethod
-    def of(cls, plan: Plan, expected: TargetSnapshot) -> "_Scope":
+    def of(cls, plan: Plan, expected: TargetSnapshot) -> "PlanScope":
         fold = expected.names_case_insensitive
         ids: set[str] = set()
         names: set[str] = set()
