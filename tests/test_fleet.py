@@ -357,3 +357,38 @@ def test_archive_problems_name_the_archive(run_cli, tmp_path: Path, legacy_copy)
     messages = [d["message"] for s in report["sources"] for p in s["profiles"] for d in p["diagnostics"]]
     assert any(f"{archive}!/host-a/profiles/production/artifact_stores/s3_artifacts.yaml" in m for m in messages), messages
     assert "zenml-migrate-fleet-" not in result.stdout
+
+
+@pytest.mark.oracle
+def test_fleet_into_server_projects_per_host(oracle_python_path, run_cli, tmp_path: Path, monkeypatch) -> None:
+    """Each source goes into a project named after its host, on one ZenML server, and a second run writes nothing."""
+    from oracle.harness import read_store_over_rest, start_server
+
+    # Without odd-names, whose 134-character component name is an error by design.
+    sources = build_fleet(tmp_path / "collected", 4, cases=("multi-stack", "custom-flavor", "multi-profile"))
+    with start_server(tmp_path / "server") as server:
+        monkeypatch.setenv("ZENML_STORE_USERNAME", server.username)
+        monkeypatch.setenv("ZENML_STORE_PASSWORD", server.password)
+        manifest = write_manifest(tmp_path / "fleet.yaml", server.url, [str(p) for p in sources], defaults='project: "{host}"')
+        applied = run_cli("fleet", "apply", str(manifest), "--json")
+        report = json.loads(applied.stdout)
+        jsonschema.validate(report, REPORT_SCHEMA)
+        assert [s["status"] for s in report["sources"]] == ["applied"] * 4, applied.output
+        hosts = {source["host"] for source in report["sources"]}
+        stored = read_store_over_rest(server)
+        for host in hosts:
+            planned = {
+                action["name"]
+                for source in report["sources"]
+                if source["host"] == host
+                for profile in source["profiles"]
+                for action in profile["actions"]
+                if action["kind"] == "stack" and action["operation"] == "create"
+            }
+            assert planned
+            assert planned <= {stack["name"] for stack in stored["stacks"] if stack["project"] == host}
+
+        (tmp_path / "fleet.yaml.journal").unlink()
+        again = json.loads(run_cli("fleet", "apply", str(manifest), "--json").stdout)
+        operations = {a["operation"] for s in again["sources"] for p in s["profiles"] for a in p["actions"]}
+        assert operations <= {"unchanged"}

@@ -20,7 +20,7 @@ from oracle.harness import ServerHandle, read_store, read_store_over_rest, start
 
 from migrator.errors import ApplyError, StoreUnavailable, UsageError
 from migrator.legacy import LegacyProfile, read_profile_dir, read_profiles
-from migrator.plan import EntityKind, MigrationOptions, Operation, Plan, plan_migration
+from migrator.plan import EntityKind, MigrationOptions, Operation, Plan, plan_migration, simulate_apply
 from migrator.stores import SqlStore
 from migrator.stores.rest import RestStore
 
@@ -328,14 +328,23 @@ def test_store_changed_after_planning(server: ServerHandle) -> None:
     assert store.request_count - requests_before == 4
 
 
-def test_plan_for_other_project_is_rejected(server: ServerHandle) -> None:
-    store = rest_store(server, "scoped")
+def test_plans_for_two_projects_apply_to_one_store(server: ServerHandle) -> None:
+    """The snapshot covers every project, so one store applies plans for several, as a fleet with per-host projects does."""
+    store = rest_store(server, "default")
     snapshot = store.snapshot()
-    plan = plan_migration(read_profile_dir(PRODUCTION), MigrationOptions(project="elsewhere"), snapshot)
-    with pytest.raises(ApplyError, match="targets project 'elsewhere'"):
-        store.apply(plan, snapshot)
+    for project in ("two-a", "two-b"):
+        plan = plan_migration(read_profile_dir(PRODUCTION), MigrationOptions(project=project), snapshot)
+        outcome = store.apply(plan, snapshot)
+        assert outcome.applied, outcome.message
+        snapshot = simulate_apply(plan, snapshot, outcome.ids)
+    again = rest_store(server, "two-b")
+    plan = plan_migration(read_profile_dir(PRODUCTION), MigrationOptions(project="two-b"), again.snapshot())
+    again.close()
     store.close()
-    assert store.write_request_count == 0
+    assert {a.operation for a in plan.actions} == {Operation.UNCHANGED}
+    stored = read_store_over_rest(server)
+    assert project_view(stored, "two-a")["stacks"]
+    assert len(project_view(stored, "two-a")["stacks"]) == len(project_view(stored, "two-b")["stacks"])
 
 
 def test_overwrite_updates_component_and_stack(server: ServerHandle, legacy_copy) -> None:
