@@ -465,13 +465,16 @@ def run() -> None:
     At exit, Python frees the objects of a large profile and its plan one by
     one: a tenth of a second or more at 10,000 stack components. By then
     every store and file is closed, so this flushes the log handlers and the
-    output and ends the process with os._exit and the exit status.
+    output and ends the process with os._exit and the exit status. Under a
+    profiler or a tracer (cProfile, coverage) it exits normally.
     """
     try:
         main()
         status = EXIT_OK
     except SystemExit as stop:
         status = stop.code if isinstance(stop.code, int) else EXIT_OK if stop.code is None else EXIT_FAILED
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(status)  # a profiler or coverage tool writes its data at a normal exit
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
