@@ -42,7 +42,7 @@ DEFAULT_DATA_DIR = Path.home() / ".cache" / "zenml-migrate" / "bench-data"
 DEFAULT_OUTPUT_DIR = ROOT / "docs" / "benchmarks"
 DEFAULT_REPEAT = 3
 # ZenML 0.20.5 lists the existing entities of a name before it creates each
-# entity: one run took 9 s at 500 stack components and 90 to 147 s at 5,000
+# entity: one run took 7.6 s at 500 stack components and 63 to 66 s at 5,000
 # on the 2-core machine of docs/benchmarks.md. Larger sizes are left out by
 # default so that a full run stays under half an hour.
 DEFAULT_ORACLE_MAX_COMPONENTS = 5_000
