@@ -4,8 +4,10 @@ A configuration key is secret when one of its words names a password, token,
 secret, key or credential (`password`, `api_key`, `authentication_secret`,
 `aws_secret_access_key`, `SSECustomerKey`, ...). The whole value of a secret
 key is masked, even a mapping or a list. Inside any other string value, the
-password of a URL (`https://user:PASSWORD@host`) and the secret parts of a
-connection string (`Password=...;`, `AccountKey=...;`) are masked. Secret
+password of a URL (`https://user:PASSWORD@host`), the secret parts of a
+connection string (`Password=...;`, `AccountKey=...;`) or of JSON written
+in a string (`"private_key": "..."`), an authorization value (`Bearer ...`)
+and the path of a Slack webhook URL are masked. Secret
 values never reach a log, a report or an exception message: renderers call
 `mask_configuration` or `mask_value` first.
 """
@@ -15,16 +17,36 @@ from typing import Any
 
 MASK = "********"
 
-_SECRET_WORDS = ("password", "passwd", "pwd", "passphrase", "token", "secret", "key", "credential", "credentials")
+_SECRET_WORDS = (
+    "password", "passwd", "pwd", "pw", "passphrase", "token", "secret", "key", "credential", "credentials",
+    "authorization", "auth", "cookie", "webhook",
+)  # fmt: skip
 # Words of a key in snake_case, kebab-case, camelCase or with acronyms: "SSECustomerKey" -> SSE, Customer, Key.
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# Every pattern below starts only where a word starts and bounds the parts
+# before the secret, so that masking a long value costs time in proportion
+# to its length: an unbounded `[A-Za-z0-9+.-]*` before "://" made a 100 KB
+# value take 10 s.
 # The password of a URL: scheme://user:PASSWORD@host.
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)(?P<secret>[^/\s@]+)(?P<tail>@)")
+_URL_PASSWORD = re.compile(
+    r"(?P<head>(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://[^/\s:@]{0,256}:)(?P<secret>[^/\s@]+)(?P<tail>@)"
+)
 # A secret `name=value` part of a connection string or query: Password=...; AccountKey=...; sig=...&
 _ASSIGNED_SECRET = re.compile(
-    r"(?P<head>(?<![A-Za-z0-9])(?:[A-Za-z_]*(?:password|passwd|pwd|secret|token|key|signature|sig)[A-Za-z_]*)\s*=\s*)(?P<secret>[^;&\s]+)",
+    r"(?P<head>(?<![A-Za-z0-9_])(?:[A-Za-z_]{0,64}(?:password|passwd|pwd|secret|token|key|signature|sig)[A-Za-z_]{0,64})\s*=\s*)"
+    r"(?P<secret>[^;&\s]+)",
     re.IGNORECASE,
 )
+# A secret member of JSON written inside a string value: "private_key": "...".
+_JSON_SECRET = re.compile(
+    r'(?P<head>"[A-Za-z_]{0,64}(?:password|passwd|pwd|secret|token|key|credential|auth)[A-Za-z_]{0,64}"\s*:\s*")(?P<secret>[^"]+)',
+    re.IGNORECASE,
+)
+# An HTTP authorization value inside a string: "Bearer eyJ...", "Basic dXNlcjpwYXNz".
+_AUTHORIZATION = re.compile(r"(?P<head>(?<![A-Za-z0-9])(?:Bearer|Basic)\s+)(?P<secret>[A-Za-z0-9._~+/=-]+)", re.IGNORECASE)
+# The secret path of a Slack webhook URL, which alone lets anyone post to the channel.
+_WEBHOOK = re.compile(r"(?P<head>https?://hooks\.slack\.com/(?:services|workflows|triggers)/)(?P<secret>[^\s\"']+)")
+_TEXT_SECRETS = (_URL_PASSWORD, _ASSIGNED_SECRET, _JSON_SECRET, _AUTHORIZATION, _WEBHOOK)
 
 
 def is_secret_key(key: str) -> bool:
@@ -42,9 +64,11 @@ def _is_set(value: Any) -> bool:
 
 
 def mask_text(text: str) -> str:
-    """Return `text` with URL passwords and the secret parts of connection strings masked."""
+    """Return `text` with URL passwords, secret parts of connection strings and JSON, authorization values and webhook paths masked."""
     text = _URL_PASSWORD.sub(lambda match: f"{match['head']}{MASK}{match['tail']}", text)
-    return _ASSIGNED_SECRET.sub(lambda match: f"{match['head']}{MASK}", text)
+    for pattern in _TEXT_SECRETS[1:]:
+        text = pattern.sub(lambda match: f"{match['head']}{MASK}", text)
+    return text
 
 
 def mask_value(key: str, value: Any) -> Any:
@@ -99,5 +123,5 @@ def _embedded_secrets(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [secret for item in value for secret in _embedded_secrets(item)]
     if isinstance(value, str):
-        return [match["secret"] for pattern in (_URL_PASSWORD, _ASSIGNED_SECRET) for match in pattern.finditer(value)]
+        return [match["secret"] for pattern in _TEXT_SECRETS for match in pattern.finditer(value)]
     return []
