@@ -8,6 +8,7 @@ profile next to it.
 import base64
 import hashlib
 import os
+import signal
 import shutil
 import sqlite3
 import stat
@@ -300,7 +301,10 @@ def _run_cli_child(args: list[str], environment: dict[str, str], output: str) ->
     sys.stdout = sys.stderr = open(descriptor, "w", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives until the child exits
     from migrator.cli import main
 
-    main(args)
+    try:
+        main(args)
+    finally:  # reached unless the process is killed; see run_cli_forked
+        Path(f"{output}.exited").write_text("exited\n")
 
 
 def run_cli_forked(*args: str, env: dict[str, str] | None = None, output: Path, timeout: float = 120) -> ProcessResult:
@@ -318,7 +322,14 @@ def run_cli_forked(*args: str, env: dict[str, str] | None = None, output: Path, 
         child.join()
         raise TimeoutError(f"zenml-migrate {' '.join(args)} did not finish within {timeout} seconds")
     text = output.read_text(encoding="utf-8", errors="replace") if output.exists() else ""
-    return ProcessResult(child.exitcode, text, "")
+    exit_code = child.exitcode
+    # Python 3.11's forkserver sometimes loses the status of a child that ends
+    # at once and reports 255 instead. A child that ran to its end recorded
+    # that in OUTPUT.exited, so 255 without that record is the SIGKILL of the
+    # kill switch, the only way these children end early.
+    if exit_code == 255 and not Path(f"{output}.exited").exists():
+        exit_code = -signal.SIGKILL
+    return ProcessResult(exit_code, text, "")
 
 
 if __name__ == "__main__":
