@@ -392,3 +392,28 @@ def test_fleet_into_server_projects_per_host(oracle_python_path, run_cli, tmp_pa
         again = json.loads(run_cli("fleet", "apply", str(manifest), "--json").stdout)
         operations = {a["operation"] for s in again["sources"] for p in s["profiles"] for a in p["actions"]}
         assert operations <= {"unchanged"}
+
+
+def test_zip_without_file_type_bits_is_read(run_cli, tmp_path: Path) -> None:
+    """Zip writers such as zipfile.writestr store 0o600 without a file type; those members are plain files."""
+    source = FIXTURES / "custom-flavor"
+    archive = tmp_path / "host-z.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for path in sorted(p for p in source.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f"host-z/{path.relative_to(source).as_posix()}")
+            info.external_attr = 0o600 << 16
+            bundle.writestr(info, path.read_bytes())
+    manifest = write_manifest(tmp_path / "fleet.yaml", f"sqlite:///{tmp_path / 'zenml.db'}", [str(archive)])
+    result = run_cli("fleet", "plan", str(manifest), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sources"][0]["status"] == "planned"
+
+
+@pytest.mark.parametrize("template", ["{host:>300000000}_", "{host!r}_", "{host:x}"])
+def test_template_with_format_spec_is_refused(run_cli, tmp_path: Path, template: str) -> None:
+    manifest = write_manifest(
+        tmp_path / "fleet.yaml", f"sqlite:///{tmp_path / 'zenml.db'}", [str(FIXTURES / "multi-stack")], defaults=f"prefix: {json.dumps(template)}"
+    )
+    result = run_cli("fleet", "plan", str(manifest))
+    assert result.exit_code == 2
+    assert "has a conversion or format spec" in result.stderr

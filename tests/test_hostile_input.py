@@ -578,3 +578,28 @@ def stored_configurations(db: Path) -> str:
         return "\n".join(base64.b64decode(row[0]).decode() for row in rows)
     finally:
         connection.close()
+
+
+def test_escape_sequences_never_reach_the_terminal(run_cli, legacy_copy) -> None:
+    root = legacy_copy("multi-stack") / "profiles" / "production"
+    stacks = root / "stacks.yaml"
+    stacks.write_text(stacks.read_text().replace("alerter: slack_alerts", 'alerter: "slack\\e[2J\\e]0;PWNED\\aalerts"', 1))
+    result = run_cli("profile", "migrate", str(root), "--store", f"sqlite:///{root.parent.parent / 'out.db'}", "--dry-run")
+    assert "\x1b" not in result.output
+    assert "\x07" not in result.output
+    assert "\\x1b" in result.output
+
+
+def test_prefix_with_control_characters_is_refused(run_cli, tmp_path: Path) -> None:
+    result = run_cli("profile", "migrate", str(FIXTURES / "multi-stack"), "--store", f"sqlite:///{tmp_path / 'z.db'}", "--prefix", "a\n\x1b[31m_")
+    assert result.exit_code == 2
+    assert "contains control characters" in result.stderr
+    assert "\x1b" not in result.output
+    assert not (tmp_path / "z.db").exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_in_memory_store_is_refused(run_cli, url: str) -> None:
+    result = run_cli("profile", "migrate", str(FIXTURES / "multi-stack"), "--store", url)
+    assert result.exit_code == 2
+    assert "in-memory SQLite database" in result.stderr

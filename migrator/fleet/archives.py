@@ -107,7 +107,8 @@ def _extract_zip(archive: Path, destination: Path) -> None:
                 mode = info.external_attr >> 16
                 if stat.S_ISLNK(mode):
                     raise ArchiveError(f"{archive}: member '{info.filename}' is a link; links are not allowed")
-                if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                # Zip writers often store permission bits without a file type; such a member is a plain file.
+                if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                     raise ArchiveError(f"{archive}: member '{info.filename}' is a device or special file; it is not allowed")
                 total += info.file_size
                 _check_sizes(archive, info.filename, info.file_size, total, count)

@@ -90,9 +90,17 @@ def load_manifest(path: Path) -> Manifest:
 def check_template(text: str, where: str) -> None:
     """Raise `ManifestError` when `text` uses a placeholder other than {host} and {profile}."""
     try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        parts = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text) if name is not None]
     except ValueError as error:
         raise ManifestError(f"{where}: invalid template '{text}': {error}. Write literal braces as '{{{{' and '}}}}'.") from None
+    for name, spec, conversion in parts:
+        if spec or conversion:
+            # A format spec such as {host:>300000000} would pad names to any size.
+            raise ManifestError(
+                f"{where}: placeholder '{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}' in '{text}' "
+                "has a conversion or format spec; write {host} or {profile} alone."
+            )
+    fields = [name for name, _, _ in parts]
     unknown = [name for name in fields if name not in TEMPLATE_FIELDS]
     if unknown:
         raise ManifestError(f"{where}: unknown placeholder '{{{unknown[0]}}}' in '{text}'; use {{host}} or {{profile}}.")

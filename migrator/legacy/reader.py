@@ -954,7 +954,7 @@ class _YamlStoreReader:
                 if component_type not in COMPONENT_TYPES:
                     self._error(
                         "unknown-type",
-                        f"{where}: stack '{name}' names unknown stack component type '{component_type}'",
+                        f"{where}: stack '{name}' names unknown stack component type {printable_name(str(component_type))!r}",
                         f"Known types: {', '.join(COMPONENT_TYPES)}.",
                         line=line,
                         entity=name,
@@ -973,7 +973,7 @@ class _YamlStoreReader:
                 if (component_type, component_name) not in known:
                     self._error(
                         "dangling-reference",
-                        f"{where}: stack '{name}' uses {component_type} '{component_name}', which this profile does not hold",
+                        f"{where}: stack '{name}' uses {component_type} {printable_name(component_name)!r}, which this profile does not hold",
                         "Restore the component, or remove the stack; the stack is not migrated.",
                         line=line,
                         entity=name,

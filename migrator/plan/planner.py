@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migrator.errors import UsageError
-from migrator.legacy.models import LegacyComponent, LegacyFlavor, LegacyProfile, LegacyStack
+from migrator.legacy.models import LegacyComponent, LegacyFlavor, LegacyProfile, LegacyStack, has_control_characters, printable_name
 from migrator.plan.conversion import ConvertedConfiguration, convert_component
 from migrator.plan.index import index_of
 from migrator.plan.models import (
@@ -95,6 +95,12 @@ class _Planner:
     notes: list[PlanNote] = field(default_factory=list)
 
     def plan(self) -> Plan:
+        for option, value in (("prefix", self.options.prefix), ("project", self.options.project), ("user", self.options.user)):
+            if value and has_control_characters(value):
+                raise UsageError(
+                    f"The {option} {printable_name(value)!r} contains control characters, which would reach every name "
+                    "and terminal that shows it; remove them."
+                )
         self.fold = self.snapshot.names_case_insensitive
         self.case_collisions = self._case_collisions()
         self.index = index_of(self.snapshot)

@@ -4,7 +4,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from migrator.legacy.models import Diagnostic, LegacyConfigDir, Severity
+from migrator.legacy.models import Diagnostic, LegacyConfigDir, Severity, printable_name
 from migrator.plan.models import Action, Operation
 from migrator.secrets import mask_value
 from migrator.report.json_report import MigrationRecord, profile_counts
@@ -23,6 +23,11 @@ MAX_NOTES_PER_CODE = 5
 _SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
+def _text(value: str) -> str:
+    """Return data for Rich markup: control characters as backslash escapes, so that no name can drive the terminal."""
+    return escape(printable_name(value))
+
+
 def summary_line(counts: dict[str, int], *, dry_run: bool) -> str:
     verb = "would be " if dry_run else ""
     return (
@@ -34,7 +39,7 @@ def summary_line(counts: dict[str, int], *, dry_run: bool) -> str:
 def print_diagnostic(console: Console, diagnostic: Diagnostic) -> None:
     style = _SEVERITY_STYLES[diagnostic.severity]
     console.print(
-        f"[{style}]{diagnostic.severity.value}[/]: {escape(diagnostic.message)}\n    [dim]fix:[/] {escape(diagnostic.hint)}",
+        f"[{style}]{diagnostic.severity.value}[/]: {_text(diagnostic.message)}\n    [dim]fix:[/] {_text(diagnostic.hint)}",
         highlight=False,
     )
 
@@ -43,8 +48,8 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
     """Print one profile's plan as a table of actions, then its notes, problems and summary."""
     plan = record.plan
     console.print(
-        f"[bold]Profile '{escape(plan.profile)}'[/] ({escape(plan.profile_path)}) into project "
-        f"'{escape(plan.project)}' as user '{escape(plan.user)}'",
+        f"[bold]Profile '{_text(plan.profile)}'[/] ({_text(plan.profile_path)}) into project "
+        f"'{_text(plan.project)}' as user '{_text(plan.user)}'",
         highlight=False,
     )
     shown = list(plan.actions)
@@ -64,16 +69,16 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
             detail = action.component_type or ""
             if action.component_names:
                 detail = ", ".join(f"{t}: {n}" for t, n in sorted(action.component_names.items()))
-            reason = escape(action.reason)
-            reason += "".join(f"\n[yellow]warning:[/] {escape(w)}" for w in action.warnings)
+            reason = _text(action.reason)
+            reason += "".join(f"\n[yellow]warning:[/] {_text(w)}" for w in action.warnings)
             reason += _changes_text(action)
             style = _OPERATION_STYLES[action.operation]
             table.add_row(
                 f"[{style}]{action.operation.value}[/]",
                 action.kind.value.replace("_", " "),
-                escape(action.name),
-                escape(detail),
-                escape(action.flavor or ""),
+                _text(action.name),
+                _text(detail),
+                _text(action.flavor or ""),
                 reason,
             )
         console.print(table)
@@ -83,18 +88,18 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
     for note in plan.notes:
         printed[note.code] = printed.get(note.code, 0) + 1
         if printed[note.code] <= MAX_NOTES_PER_CODE:
-            console.print(f"[cyan]note[/]: {escape(note.message)}", highlight=False)
+            console.print(f"[cyan]note[/]: {_text(note.message)}", highlight=False)
     for code, count in printed.items():
         if count > MAX_NOTES_PER_CODE:
             console.print(
-                f"[cyan]note[/]: ... and {count - MAX_NOTES_PER_CODE} more notes of the kind '{escape(code)}'; "
+                f"[cyan]note[/]: ... and {count - MAX_NOTES_PER_CODE} more notes of the kind '{_text(code)}'; "
                 "--json and --report FILE list every note.",
                 highlight=False,
             )
     for diagnostic in plan.diagnostics:
         print_diagnostic(console, diagnostic)
     not_written = dry_run or record.status != "applied"
-    console.print(f"{escape(record.message)}: {summary_line(plan.counts(), dry_run=not_written)}", highlight=False)
+    console.print(f"{_text(record.message)}: {summary_line(plan.counts(), dry_run=not_written)}", highlight=False)
 
 
 def _print_operation_counts(console: Console, record: MigrationRecord) -> None:
@@ -119,7 +124,7 @@ def _changes_text(action: Action) -> str:
             continue  # defaults are counted below; a renamed flavor shows in the flavor column
         old = mask_value(change.field, change.old_value)
         new = mask_value(change.new_field or change.field, change.new_value)
-        lines.append(f"\n[dim]{change.kind} {escape(change.field)}: {escape(repr(old))} -> {escape(repr(new))}[/]")
+        lines.append(f"\n[dim]{change.kind} {_text(change.field)}: {_text(repr(old))} -> {_text(repr(new))}[/]")
     if defaulted:
         fields = "field gets its" if defaulted == 1 else "fields get their"
         lines.append(f"\n[dim]{defaulted} {fields} ZenML 0.20 default[/]")
@@ -144,7 +149,7 @@ def print_summary(console: Console, records: list[MigrationRecord], *, dry_run: 
 
 def print_profile_listing(console: Console, found: LegacyConfigDir) -> None:
     """Print one row per profile with its store type, active stack, counts and problems."""
-    table = Table(title=f"Legacy ZenML profiles in {escape(found.path)}", expand=False)
+    table = Table(title=f"Legacy ZenML profiles in {_text(found.path)}", expand=False)
     for column in ("profile", "path", "store", "active stack", "stacks", "stack components", "flavors", "problems"):
         table.add_column(column, overflow="fold")
     for profile in found.profiles:
@@ -156,7 +161,7 @@ def print_profile_listing(console: Console, found: LegacyConfigDir) -> None:
             problems.append(f"[red]{errors} errors[/]")
         if warnings:
             problems.append(f"[yellow]{warnings} warnings[/]")
-        name = escape(profile.name)
+        name = _text(profile.name)
         if profile.is_activated:
             name += " [bold](activated)[/]"
         if profile.holds_only_defaults and profile.store_type == "local":
@@ -164,9 +169,9 @@ def print_profile_listing(console: Console, found: LegacyConfigDir) -> None:
         store = profile.store_type if profile.store_type != "rest" else f"rest: {profile.store_url}"
         table.add_row(
             name,
-            escape(profile.path),
-            escape(store),
-            escape(profile.active_stack or ""),
+            _text(profile.path),
+            _text(store),
+            _text(profile.active_stack or ""),
             str(counts["stacks"]),
             str(counts["stack_components"]),
             str(counts["flavors"]),

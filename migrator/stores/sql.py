@@ -143,6 +143,11 @@ class SqlStore:
         if self.is_mysql:
             self.url = with_password_from_environment(self.url)
             _check_mysql_url(self.url, self.display_url)
+        if self.is_sqlite and self.sqlite_path is None:
+            raise UsageError(
+                f"The store {self.display_url} is an in-memory SQLite database, which is gone when the run ends. "
+                "Give the path of a file: sqlite:////absolute/path/zenml.db."
+            )
         self._engine: Engine | None = None
         self._lock: filelock.BaseFileLock | None = None
         self._lock_connection: Connection | None = None
