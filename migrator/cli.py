@@ -376,6 +376,8 @@ def _rest_message(profile: LegacyProfile) -> str:
 
 def _check_report_file(report_file: Path, legacy_path: Path, target: StoreTarget) -> None:
     """Reject a report path that would overwrite the store or a legacy file, or cannot be written, before any work."""
+    if report_file.is_dir():
+        raise UsageError(f"--report {str(report_file) or repr('')} is a directory; give the path of a file.")
     resolved = report_file.resolve()
     legacy = legacy_path.resolve()
     if resolved == legacy or legacy in resolved.parents:

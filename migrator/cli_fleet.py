@@ -47,6 +47,8 @@ def _check_report_files(report_files: tuple[Path, ...], manifest_path: Path, man
     protected = {manifest_path.resolve(), journal_path(manifest_path).resolve()}
     sources = [resolve_source_path(manifest_path, source).resolve() for source in manifest.sources]
     for report_file in report_files:
+        if report_file.is_dir():
+            raise UsageError(f"--report {str(report_file) or repr('')} is a directory; give the path of a file.")
         resolved = report_file.resolve()
         if resolved in protected:
             raise UsageError(f"--report {report_file} would overwrite the manifest or its journal; choose another file.")

@@ -417,3 +417,43 @@ def test_template_with_format_spec_is_refused(run_cli, tmp_path: Path, template:
     result = run_cli("fleet", "plan", str(manifest))
     assert result.exit_code == 2
     assert "has a conversion or format spec" in result.stderr
+
+
+def test_missing_profile_name_fails_the_source(run_cli, tmp_path: Path) -> None:
+    manifest = tmp_path / "fleet.yaml"
+    manifest.write_text(
+        f"target: sqlite:///{tmp_path / 'zenml.db'}\nsources:\n  - path: {FIXTURES / 'multi-stack'}\n    profiles: [nope]\n"
+    )
+    result = run_cli("fleet", "plan", str(manifest), "--json")
+    assert result.exit_code == 1
+    (source,) = json.loads(result.stdout)["sources"]
+    assert source["status"] == "failed"
+    assert "profiles not found in the source: nope (it has: default, production)" in source["message"]
+
+
+def test_report_path_that_is_a_directory_is_refused(run_cli, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path / "fleet.yaml", f"sqlite:///{tmp_path / 'zenml.db'}", [str(FIXTURES / "multi-stack")])
+    result = run_cli("fleet", "apply", str(manifest), "--report", str(tmp_path))
+    assert result.exit_code == 2
+    assert "is a directory" in result.stderr
+    assert not (tmp_path / "zenml.db").exists()
+    single = run_cli("profile", "migrate", str(FIXTURES / "multi-stack"), "--store", f"sqlite:///{tmp_path / 'one.db'}", "--report", str(tmp_path))
+    assert single.exit_code == 2
+    assert not (tmp_path / "one.db").exists()
+
+
+def test_summary_shows_why_a_source_failed() -> None:
+    from rich.console import Console
+
+    from migrator.fleet.runner import SourceResult
+    from migrator.legacy import read_profiles
+    from migrator.plan import MigrationOptions, TargetSnapshot, plan_migration
+    from migrator.report.fleet import print_fleet_summary
+    from migrator.report.json_report import MigrationRecord
+
+    profile = next(p for p in read_profiles(FIXTURES / "odd-names").profiles if p.name == "default")
+    plan = plan_migration(profile, MigrationOptions(), TargetSnapshot(initialized=False))
+    result = SourceResult(index=0, path="/collected/odd", host="odd", status="planned", records=[MigrationRecord(plan, "dry-run", "")])
+    console = Console(record=True, width=200)
+    print_fleet_summary(console, [result], title="Plan", applied=False)
+    assert "first error:" in console.export_text()

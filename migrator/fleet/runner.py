@@ -147,10 +147,6 @@ def _selected_profiles(found: LegacyConfigDir, source: Source) -> tuple[list[Leg
             notes.append(f"profile '{profile.name}' skipped: it holds only the default stack and stack components")
         else:
             chosen.append(profile)
-    if source.profiles is not None:
-        missing = sorted(set(source.profiles) - {p.name for p in found.profiles})
-        if missing:
-            notes.append(f"profiles not found in the source: {', '.join(missing)}")
     return chosen, notes
 
 
@@ -211,6 +207,12 @@ def plan_fleet(
                 continue
             profiles, notes = _selected_profiles(item.found, source)
             result.message = "; ".join(notes)
+            missing = sorted(set(source.profiles or ()) - {p.name for p in item.found.profiles})
+            if missing:  # most likely a typo in the manifest, which a script must notice
+                found = ", ".join(p.name for p in item.found.profiles) or "none"
+                result.status = "failed"
+                result.message = f"profiles not found in the source: {', '.join(missing)} (it has: {found}); fix the manifest"
+                continue
             if not profiles:
                 result.status = "nothing-to-do"
                 continue

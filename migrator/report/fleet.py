@@ -3,13 +3,14 @@
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from migrator import __version__
 from migrator.fleet.runner import SourceResult
+from migrator.legacy.models import Severity
+from migrator.plan.models import Operation
 from migrator.report.json_report import plan_json
-from migrator.report.text import MAX_TABLE_ROWS
+from migrator.report.text import MAX_TABLE_ROWS, plain_markup
 
 FLEET_REPORT_FORMAT = "zenml-migrate/fleet-report"
 _COUNT_KEYS = ("create", "update", "unchanged", "skip", "errors", "warnings")
@@ -35,6 +36,18 @@ def fleet_totals(results: list[SourceResult], *, written_only: bool = False) -> 
         for key, value in source_counts(result, written_only=written_only).items():
             totals[key] += value
     return totals
+
+
+def _first_error(result: SourceResult) -> str:
+    """Return the first error of a source's plans, so that the summary shows why a source failed."""
+    for record in result.records:
+        for diagnostic in record.plan.diagnostics:
+            if diagnostic.severity is Severity.ERROR:
+                return f"first error: {diagnostic.message}"
+        for action in record.plan.actions:
+            if action.operation is Operation.ERROR:
+                return f"first error: {action.kind.value.replace('_', ' ')} '{action.name}': {action.reason}"
+    return ""
 
 
 def print_fleet_summary(console: Console, results: list[SourceResult], *, title: str, applied: bool) -> None:
@@ -64,11 +77,11 @@ def print_fleet_summary(console: Console, results: list[SourceResult], *, title:
         style = "red" if result.failed else "green"
         actions = ", ".join(f"{counts[key]} {key}" for key in _COUNT_KEYS if counts[key]) or "none"
         table.add_row(
-            escape(result.path),
+            plain_markup(result.path),
             f"[{style}]{result.status}[/]",
             str(len(result.records)),
             actions,
-            escape(result.message),
+            plain_markup(result.message or _first_error(result)),
         )
     console.print(table)
     if len(shown) > MAX_TABLE_ROWS:

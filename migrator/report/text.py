@@ -23,7 +23,7 @@ MAX_NOTES_PER_CODE = 5
 _SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def _text(value: str) -> str:
+def plain_markup(value: str) -> str:
     """Return data for Rich markup: control characters as backslash escapes, so that no name can drive the terminal."""
     return escape(printable_name(value))
 
@@ -39,7 +39,7 @@ def summary_line(counts: dict[str, int], *, dry_run: bool) -> str:
 def print_diagnostic(console: Console, diagnostic: Diagnostic) -> None:
     style = _SEVERITY_STYLES[diagnostic.severity]
     console.print(
-        f"[{style}]{diagnostic.severity.value}[/]: {_text(diagnostic.message)}\n    [dim]fix:[/] {_text(diagnostic.hint)}",
+        f"[{style}]{diagnostic.severity.value}[/]: {plain_markup(diagnostic.message)}\n    [dim]fix:[/] {plain_markup(diagnostic.hint)}",
         highlight=False,
     )
 
@@ -48,8 +48,8 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
     """Print one profile's plan as a table of actions, then its notes, problems and summary."""
     plan = record.plan
     console.print(
-        f"[bold]Profile '{_text(plan.profile)}'[/] ({_text(plan.profile_path)}) into project "
-        f"'{_text(plan.project)}' as user '{_text(plan.user)}'",
+        f"[bold]Profile '{plain_markup(plan.profile)}'[/] ({plain_markup(plan.profile_path)}) into project "
+        f"'{plain_markup(plan.project)}' as user '{plain_markup(plan.user)}'",
         highlight=False,
     )
     shown = list(plan.actions)
@@ -69,16 +69,16 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
             detail = action.component_type or ""
             if action.component_names:
                 detail = ", ".join(f"{t}: {n}" for t, n in sorted(action.component_names.items()))
-            reason = _text(action.reason)
-            reason += "".join(f"\n[yellow]warning:[/] {_text(w)}" for w in action.warnings)
+            reason = plain_markup(action.reason)
+            reason += "".join(f"\n[yellow]warning:[/] {plain_markup(w)}" for w in action.warnings)
             reason += _changes_text(action)
             style = _OPERATION_STYLES[action.operation]
             table.add_row(
                 f"[{style}]{action.operation.value}[/]",
                 action.kind.value.replace("_", " "),
-                _text(action.name),
-                _text(detail),
-                _text(action.flavor or ""),
+                plain_markup(action.name),
+                plain_markup(detail),
+                plain_markup(action.flavor or ""),
                 reason,
             )
         console.print(table)
@@ -88,18 +88,18 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
     for note in plan.notes:
         printed[note.code] = printed.get(note.code, 0) + 1
         if printed[note.code] <= MAX_NOTES_PER_CODE:
-            console.print(f"[cyan]note[/]: {_text(note.message)}", highlight=False)
+            console.print(f"[cyan]note[/]: {plain_markup(note.message)}", highlight=False)
     for code, count in printed.items():
         if count > MAX_NOTES_PER_CODE:
             console.print(
-                f"[cyan]note[/]: ... and {count - MAX_NOTES_PER_CODE} more notes of the kind '{_text(code)}'; "
+                f"[cyan]note[/]: ... and {count - MAX_NOTES_PER_CODE} more notes of the kind '{plain_markup(code)}'; "
                 "--json and --report FILE list every note.",
                 highlight=False,
             )
     for diagnostic in plan.diagnostics:
         print_diagnostic(console, diagnostic)
     not_written = dry_run or record.status != "applied"
-    console.print(f"{_text(record.message)}: {summary_line(plan.counts(), dry_run=not_written)}", highlight=False)
+    console.print(f"{plain_markup(record.message)}: {summary_line(plan.counts(), dry_run=not_written)}", highlight=False)
 
 
 def _print_operation_counts(console: Console, record: MigrationRecord) -> None:
@@ -124,7 +124,7 @@ def _changes_text(action: Action) -> str:
             continue  # defaults are counted below; a renamed flavor shows in the flavor column
         old = mask_value(change.field, change.old_value)
         new = mask_value(change.new_field or change.field, change.new_value)
-        lines.append(f"\n[dim]{change.kind} {_text(change.field)}: {_text(repr(old))} -> {_text(repr(new))}[/]")
+        lines.append(f"\n[dim]{change.kind} {plain_markup(change.field)}: {plain_markup(repr(old))} -> {plain_markup(repr(new))}[/]")
     if defaulted:
         fields = "field gets its" if defaulted == 1 else "fields get their"
         lines.append(f"\n[dim]{defaulted} {fields} ZenML 0.20 default[/]")
@@ -149,7 +149,7 @@ def print_summary(console: Console, records: list[MigrationRecord], *, dry_run: 
 
 def print_profile_listing(console: Console, found: LegacyConfigDir) -> None:
     """Print one row per profile with its store type, active stack, counts and problems."""
-    table = Table(title=f"Legacy ZenML profiles in {_text(found.path)}", expand=False)
+    table = Table(title=f"Legacy ZenML profiles in {plain_markup(found.path)}", expand=False)
     for column in ("profile", "path", "store", "active stack", "stacks", "stack components", "flavors", "problems"):
         table.add_column(column, overflow="fold")
     for profile in found.profiles:
@@ -161,7 +161,7 @@ def print_profile_listing(console: Console, found: LegacyConfigDir) -> None:
             problems.append(f"[red]{errors} errors[/]")
         if warnings:
             problems.append(f"[yellow]{warnings} warnings[/]")
-        name = _text(profile.name)
+        name = plain_markup(profile.name)
         if profile.is_activated:
             name += " [bold](activated)[/]"
         if profile.holds_only_defaults and profile.store_type == "local":
@@ -169,9 +169,9 @@ def print_profile_listing(console: Console, found: LegacyConfigDir) -> None:
         store = profile.store_type if profile.store_type != "rest" else f"rest: {profile.store_url}"
         table.add_row(
             name,
-            _text(profile.path),
-            _text(store),
-            _text(profile.active_stack or ""),
+            plain_markup(profile.path),
+            plain_markup(store),
+            plain_markup(profile.active_stack or ""),
             str(counts["stacks"]),
             str(counts["stack_components"]),
             str(counts["flavors"]),
