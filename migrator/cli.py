@@ -486,6 +486,13 @@ def run() -> None:
     os._exit(status)
 
 
+# What an interrupted run leaves behind, for the message after Ctrl-C.
+_INTERRUPTED = (
+    "Profiles already reported as applied stay committed. A SQL apply in progress was rolled back; "
+    "a REST apply in progress is completed by running the command again."
+)
+
+
 def tune_garbage_collection() -> None:
     """Collect garbage less often than Python's default, for runs over large profiles.
 
@@ -508,13 +515,16 @@ def main(argv: list[str] | None = None) -> None:
         error.show()
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo(
+            f"Aborted. {_INTERRUPTED}",
+            err=True,
+        )
         sys.exit(EXIT_USAGE)
     except MigratorError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
-        click.echo("Interrupted; an apply in progress was rolled back.", err=True)
+        click.echo(f"Interrupted. {_INTERRUPTED}", err=True)
         sys.exit(EXIT_USAGE)
     except Exception as error:  # noqa: BLE001 - the last line of defence against a traceback
         if debug:

@@ -24,9 +24,8 @@ _SECRET_WORDS = (
 # Words of a key in snake_case, kebab-case, camelCase or with acronyms: "SSECustomerKey" -> SSE, Customer, Key.
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 # Every pattern below starts only where a word starts and bounds the parts
-# before the secret, so that masking a long value costs time in proportion
-# to its length: an unbounded `[A-Za-z0-9+.-]*` before "://" made a 100 KB
-# value take 10 s.
+# before the secret, so masking costs time in proportion to a value's length.
+# An unbounded `[A-Za-z0-9+.-]*` before "://" made a 100 KB value take 10 s.
 # The password of a URL: scheme://user:PASSWORD@host.
 _URL_PASSWORD = re.compile(
     r"(?P<head>(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://[^/\s:@]{0,256}:)(?P<secret>[^/\s@]+)(?P<tail>@)"

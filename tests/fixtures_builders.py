@@ -323,10 +323,10 @@ def run_cli_forked(*args: str, env: dict[str, str] | None = None, output: Path, 
         raise TimeoutError(f"zenml-migrate {' '.join(args)} did not finish within {timeout} seconds")
     text = output.read_text(encoding="utf-8", errors="replace") if output.exists() else ""
     exit_code = child.exitcode
-    # Python 3.11's forkserver sometimes loses the status of a child that ends
-    # at once and reports 255 instead. A child that ran to its end recorded
-    # that in OUTPUT.exited, so 255 without that record is the SIGKILL of the
-    # kill switch, the only way these children end early.
+    # NOTE: Python 3.11's forkserver can lose the status of a killed child and
+    # report 255 instead (seen once, at one kill point of a full test run). A
+    # child that ran to its end recorded that in OUTPUT.exited, so 255 without
+    # that record is the SIGKILL of the kill switch, the only early end here.
     if exit_code == 255 and not Path(f"{output}.exited").exists():
         exit_code = -signal.SIGKILL
     return ProcessResult(exit_code, text, "")

@@ -603,3 +603,13 @@ def test_in_memory_store_is_refused(run_cli, url: str) -> None:
     result = run_cli("profile", "migrate", str(FIXTURES / "multi-stack"), "--store", url)
     assert result.exit_code == 2
     assert "in-memory SQLite database" in result.stderr
+
+
+def test_store_path_that_is_not_a_database(run_cli, tmp_path: Path) -> None:
+    other = tmp_path / "notes.txt"
+    other.write_text("not a database\n")
+    result = run_cli("profile", "migrate", str(FIXTURES / "multi-stack"), "--store", f"sqlite:///{other}")
+    assert result.exit_code == 2
+    assert "is not a SQLite database" in result.stderr
+    assert other.read_text() == "not a database\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # no lock file next to it

@@ -61,6 +61,8 @@ from migrator.stores.kill_switch import KillSwitch
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# The first 16 bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
 _WRITE_OPTION = "zenml_migrate_write"
 # The lock file of a SQLite store is the database path with this suffix.
 LOCK_FILE_SUFFIX = ".zenml-migrate.lock"
@@ -184,6 +186,7 @@ class SqlStore:
         lock_path = self.lock_path
         if lock_path is None or self._lock is not None:
             return
+        self._check_sqlite_header()  # no lock file next to a file that is not a database
         if self.create_directories:
             lock_path.parent.mkdir(parents=True, exist_ok=True)
         elif not lock_path.parent.is_dir():
@@ -209,6 +212,19 @@ class SqlStore:
         except OSError as error:
             raise StoreUnavailable(f"Cannot create the lock file {lock_path} of the store {self.display_url}: {error.strerror or error}.") from None
         self._lock = lock
+
+    def _check_sqlite_header(self) -> None:
+        """Raise `StoreUnavailable` when the SQLite path is a non-empty file that is not a SQLite database."""
+        path = self.sqlite_path
+        try:
+            with open(path, "rb") as stream:  # type: ignore[arg-type]
+                header = stream.read(len(SQLITE_HEADER))
+        except (FileNotFoundError, IsADirectoryError, TypeError):
+            return  # a new store, or a problem that opening the database reports
+        except OSError as error:
+            raise StoreUnavailable(f"Cannot read the SQLite store {path}: {error.strerror or error}.") from None
+        if header and header != SQLITE_HEADER:
+            raise StoreUnavailable(f"{path} is not a SQLite database; give the path of a ZenML store or of a new file.")
 
     @property
     def mysql_lock_name(self) -> str:
