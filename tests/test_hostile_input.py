@@ -613,3 +613,32 @@ def test_store_path_that_is_not_a_database(run_cli, tmp_path: Path) -> None:
     assert "is not a SQLite database" in result.stderr
     assert other.read_text() == "not a database\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # no lock file next to it
+
+
+def test_unreadable_component_directory_gets_chmod_advice(monkeypatch, legacy_copy) -> None:
+    """Root reads any directory, so the permission error is simulated where the reader checks the file."""
+    import errno
+    import os as os_module
+
+    root = legacy_copy("multi-stack") / "profiles" / "production"
+    real_lstat, real_stat = os_module.lstat, os_module.stat
+
+    def refuse(path) -> None:  # type: ignore[no-untyped-def]
+        if "/alerters/" in str(path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    def lstat(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        refuse(path)
+        return real_lstat(path, *args, **kwargs)
+
+    def stat(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("follow_symlinks") is False:
+            refuse(path)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os_module, "lstat", lstat)
+    monkeypatch.setattr(os_module, "stat", stat)
+    (profile,) = read_profiles(root).profiles
+    (diagnostic,) = [d for d in profile.diagnostics if d.code == "unreadable-file"]
+    assert "Permission denied" in diagnostic.message
+    assert "chmod u+rx" in diagnostic.hint

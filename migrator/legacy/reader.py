@@ -803,11 +803,14 @@ class _YamlStoreReader:
         try:
             return self._checked_component_file(component_type, name, file, where, line)
         except OSError as error:
-            # Such as a name longer than the file system allows (ENAMETOOLONG).
+            if error.errno in (errno.EACCES, errno.EPERM):
+                hint = f"Make {file.parent} readable for the user running zenml-migrate (chmod u+rx); the file is not read."
+            else:  # such as a name longer than the file system allows (ENAMETOOLONG)
+                hint = "Rename the component in ZenML 0.13 to a shorter name, or restore its file; it is not read."
             self._error(
                 "unreadable-file",
                 f"{where}: the file of {component_type} '{name}' cannot be checked: {error.strerror or error}",
-                "Rename the component in ZenML 0.13 to a shorter name, or restore its file; it is not read.",
+                hint,
                 line=line,
                 entity=name,
             )
