@@ -642,3 +642,15 @@ def test_unreadable_component_directory_gets_chmod_advice(monkeypatch, legacy_co
     (diagnostic,) = [d for d in profile.diagnostics if d.code == "unreadable-file"]
     assert "Permission denied" in diagnostic.message
     assert "chmod u+rx" in diagnostic.hint
+
+
+def test_stacks_file_linked_outside_is_not_read(run_cli, legacy_copy, tmp_path: Path) -> None:
+    root = legacy_copy("multi-stack") / "profiles" / "production"
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_bytes((root / "stacks.yaml").read_bytes())
+    (root / "stacks.yaml").unlink()
+    (root / "stacks.yaml").symlink_to(outside)
+    (profile,) = read_profiles(root).profiles
+    assert [d.code for d in profile.diagnostics if d.severity.value == "error"] == ["unsafe-name"]
+    assert profile.stacks == []
+    assert profile.components == []

@@ -539,6 +539,14 @@ class _YamlStoreReader:
         self._type_dirs: dict[str, str] = {}
 
     def read(self) -> None:
+        if self._outside_profile_dir(self.stacks_file):
+            self._error(
+                "unsafe-name",
+                f"{self.stacks_file} resolves through a symbolic link to {_resolved_or_same(self.stacks_file)}, "
+                f"outside the profile dir {self.root}",
+                "Replace the link with the file itself; it is not read, like component files that point outside.",
+            )
+            return
         try:
             self.document = load_yaml_file(self.stacks_file)
         except YamlFileError as error:
@@ -874,6 +882,15 @@ class _YamlStoreReader:
         if resolved is None or root is None or not resolved.is_relative_to(root):
             return ""
         return str(directory)
+
+    def _outside_profile_dir(self, file: Path) -> bool:
+        """Tell whether an existing `file` resolves to a place outside the profile dir."""
+        try:
+            mode = file.lstat().st_mode
+        except OSError:
+            return False  # missing or unreadable: load_yaml_file reports it
+        resolved, root = self._resolve_inside_root(file, mode)
+        return not resolved.is_relative_to(root)
 
     def _resolved_dir(self, directory: Path) -> Path | None:
         if directory not in self._resolved_dirs:
