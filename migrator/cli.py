@@ -392,7 +392,8 @@ def _write_report(path: Path, report: dict[str, Any]) -> None:
     try:
         path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     except OSError as error:
-        raise UsageError(f"Cannot write the report {path}: {error.strerror}.") from None
+        done = "nothing was written to the store" if report["dry_run"] else "the store was changed as the summary above says"
+        raise UsageError(f"Cannot write the report {path}: {error.strerror}. The run itself finished: {done}.") from None
 
 
 @cli.group()
