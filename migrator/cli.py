@@ -475,7 +475,12 @@ def run() -> None:
         main()
         status = EXIT_OK
     except SystemExit as stop:
-        status = stop.code if isinstance(stop.code, int) else EXIT_OK if stop.code is None else EXIT_FAILED
+        if isinstance(stop.code, int):
+            status = stop.code
+        elif stop.code is None:
+            status = EXIT_OK
+        else:
+            status = EXIT_FAILED
     if sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(status)  # a profiler or coverage tool writes its data at a normal exit
     logging.shutdown()
@@ -487,7 +492,7 @@ def run() -> None:
     os._exit(status)
 
 
-# What an interrupted run leaves behind, for the message after Ctrl-C.
+# The state an interrupted run leaves behind, for the message after Ctrl-C.
 _INTERRUPTED = (
     "Profiles already reported as applied stay committed. A SQL apply in progress was rolled back; "
     "a REST apply in progress is completed by running the command again."

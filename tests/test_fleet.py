@@ -9,6 +9,7 @@ import sys
 import tarfile
 import time
 import zipfile
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 
@@ -274,16 +275,24 @@ def test_hostile_archive_source_fails_alone(run_cli, tmp_path: Path) -> None:
 REST_FLEET_SIZE = int(os.environ.get("ZENML_MIGRATE_REST_FLEET_SIZE", "25"))
 
 
-@pytest.mark.oracle
-@pytest.mark.timeout(3600)
-def test_fleet_into_zenml_server(oracle_python_path, run_cli, tmp_path: Path, monkeypatch) -> None:
-    from oracle.harness import read_store_over_rest, start_server
+@contextmanager
+def fleet_on_server(tmp_path: Path, monkeypatch, sources: list[Path], defaults: str):  # type: ignore[no-untyped-def]
+    """Start a real ZenML 0.20.5 server, put its credentials in the environment, and write a manifest that targets it."""
+    from oracle.harness import start_server
 
-    sources = build_fleet(tmp_path / "collected", REST_FLEET_SIZE)
     with start_server(tmp_path / "server") as server:
         monkeypatch.setenv("ZENML_STORE_USERNAME", server.username)
         monkeypatch.setenv("ZENML_STORE_PASSWORD", server.password)
-        manifest = write_manifest(tmp_path / "fleet.yaml", server.url, [str(p) for p in sources], defaults='prefix: "{host}_"')
+        yield server, write_manifest(tmp_path / "fleet.yaml", server.url, [str(p) for p in sources], defaults=defaults)
+
+
+@pytest.mark.oracle
+@pytest.mark.timeout(3600)
+def test_fleet_into_zenml_server(oracle_python_path, run_cli, tmp_path: Path, monkeypatch) -> None:
+    from oracle.harness import read_store_over_rest
+
+    sources = build_fleet(tmp_path / "collected", REST_FLEET_SIZE)
+    with fleet_on_server(tmp_path, monkeypatch, sources, defaults='prefix: "{host}_"') as (server, manifest):
         applied = run_cli("fleet", "apply", str(manifest), "--json")
         report = json.loads(applied.stdout)
         jsonschema.validate(report, REPORT_SCHEMA)
@@ -362,14 +371,11 @@ def test_archive_problems_name_the_archive(run_cli, tmp_path: Path, legacy_copy)
 @pytest.mark.oracle
 def test_fleet_into_server_projects_per_host(oracle_python_path, run_cli, tmp_path: Path, monkeypatch) -> None:
     """Each source goes into a project named after its host, on one ZenML server, and a second run writes nothing."""
-    from oracle.harness import read_store_over_rest, start_server
+    from oracle.harness import read_store_over_rest
 
     # Without odd-names, whose 134-character component name is an error by design.
     sources = build_fleet(tmp_path / "collected", 4, cases=("multi-stack", "custom-flavor", "multi-profile"))
-    with start_server(tmp_path / "server") as server:
-        monkeypatch.setenv("ZENML_STORE_USERNAME", server.username)
-        monkeypatch.setenv("ZENML_STORE_PASSWORD", server.password)
-        manifest = write_manifest(tmp_path / "fleet.yaml", server.url, [str(p) for p in sources], defaults='project: "{host}"')
+    with fleet_on_server(tmp_path, monkeypatch, sources, defaults='project: "{host}"') as (server, manifest):
         applied = run_cli("fleet", "apply", str(manifest), "--json")
         report = json.loads(applied.stdout)
         jsonschema.validate(report, REPORT_SCHEMA)
@@ -410,7 +416,7 @@ def test_zip_without_file_type_bits_is_read(run_cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("template", ["{host:>300000000}_", "{host!r}_", "{host:x}"])
-def test_template_with_format_spec_is_refused(run_cli, tmp_path: Path, template: str) -> None:
+def test_template_format_spec_rejected(run_cli, tmp_path: Path, template: str) -> None:
     manifest = write_manifest(
         tmp_path / "fleet.yaml", f"sqlite:///{tmp_path / 'zenml.db'}", [str(FIXTURES / "multi-stack")], defaults=f"prefix: {json.dumps(template)}"
     )
@@ -431,7 +437,7 @@ def test_missing_profile_name_fails_the_source(run_cli, tmp_path: Path) -> None:
     assert "profiles not found in the source: nope (it has: default, production)" in source["message"]
 
 
-def test_report_path_that_is_a_directory_is_refused(run_cli, tmp_path: Path) -> None:
+def test_directory_report_path_rejected(run_cli, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path / "fleet.yaml", f"sqlite:///{tmp_path / 'zenml.db'}", [str(FIXTURES / "multi-stack")])
     result = run_cli("fleet", "apply", str(manifest), "--report", str(tmp_path))
     assert result.exit_code == 2

@@ -590,7 +590,7 @@ def test_escape_sequences_never_reach_the_terminal(run_cli, legacy_copy) -> None
     assert "\\x1b" in result.output
 
 
-def test_prefix_with_control_characters_is_refused(run_cli, tmp_path: Path) -> None:
+def test_control_characters_in_prefix_rejected(run_cli, tmp_path: Path) -> None:
     result = run_cli("profile", "migrate", str(FIXTURES / "multi-stack"), "--store", f"sqlite:///{tmp_path / 'z.db'}", "--prefix", "a\n\x1b[31m_")
     assert result.exit_code == 2
     assert "contains control characters" in result.stderr
@@ -599,7 +599,7 @@ def test_prefix_with_control_characters_is_refused(run_cli, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
-def test_in_memory_store_is_refused(run_cli, url: str) -> None:
+def test_in_memory_store_rejected(run_cli, url: str) -> None:
     result = run_cli("profile", "migrate", str(FIXTURES / "multi-stack"), "--store", url)
     assert result.exit_code == 2
     assert "in-memory SQLite database" in result.stderr

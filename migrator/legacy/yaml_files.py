@@ -238,16 +238,8 @@ def parse_yaml_text(text: str, name: str) -> YamlDocument:
         _check_size_and_index(node, name, document)
         try:
             document.data = loader.construct_document(node)
-        except yaml.constructor.ConstructorError as error:
-            line = error.problem_mark.line + 1 if error.problem_mark else None
-            raise YamlFileError(
-                "yaml-construct",
-                f"{name}:{line}: unsupported YAML content: {error.problem}",
-                "Legacy ZenML files hold plain mappings, lists and scalars; remove the tagged value.",
-                line,
-            ) from None
-        except (TypeError, ValueError) as error:
-            raise YamlFileError("yaml-construct", f"{name}: unsupported YAML content: {error}", "Fix the file.") from None
+        except (yaml.constructor.ConstructorError, TypeError, ValueError) as error:
+            raise _construction_error(error, name) from None
         return document
     finally:
         loader.dispose()
@@ -276,17 +268,22 @@ def _build_tree(loader: Any, root: yaml.Node, name: str) -> YamlDocument | None:
         builder.document.data = builder.build(root, (), 3, 0)
     except _NotATree:
         return None
-    except yaml.constructor.ConstructorError as error:
+    except (yaml.constructor.ConstructorError, TypeError, ValueError) as error:
+        raise _construction_error(error, name) from None
+    return builder.document
+
+
+def _construction_error(error: Exception, name: str) -> YamlFileError:
+    """Return the `YamlFileError` for a value that PyYAML's safe constructor cannot build."""
+    if isinstance(error, yaml.constructor.ConstructorError):
         line = error.problem_mark.line + 1 if error.problem_mark else None
-        raise YamlFileError(
+        return YamlFileError(
             "yaml-construct",
             f"{name}:{line}: unsupported YAML content: {error.problem}",
             "Legacy ZenML files hold plain mappings, lists and scalars; remove the tagged value.",
             line,
-        ) from None
-    except (TypeError, ValueError) as error:
-        raise YamlFileError("yaml-construct", f"{name}: unsupported YAML content: {error}", "Fix the file.") from None
-    return builder.document
+        )
+    return YamlFileError("yaml-construct", f"{name}: unsupported YAML content: {error}", "Fix the file.")
 
 
 class _TreeBuilder:

@@ -56,15 +56,15 @@ def print_fleet_summary(console: Console, results: list[SourceResult], *, title:
     Above MAX_TABLE_ROWS sources, only the sources that failed or have errors
     or warnings are listed; the JSON and Markdown reports list every source.
     """
-    shown = results
+    listed = results
     if len(results) > MAX_TABLE_ROWS:
-        shown = [r for r in results if r.failed or any(source_counts(r)[key] for key in ("errors", "warnings"))]
+        listed = [r for r in results if r.failed or any(source_counts(r)[key] for key in ("errors", "warnings"))]
         console.print(
-            f"{len(results)} sources in all; the table lists the {len(shown)} that failed or have errors or warnings. "
+            f"{len(results)} sources in all; the table lists the {len(listed)} that failed or have errors or warnings. "
             "--json and --report FILE list every source.",
             highlight=False,
         )
-    if not shown:
+    if not listed:
         return
     table = Table(title=title, expand=False)
     table.add_column("source", overflow="fold", min_width=16)
@@ -72,7 +72,7 @@ def print_fleet_summary(console: Console, results: list[SourceResult], *, title:
     table.add_column("profiles", justify="right", no_wrap=True)
     table.add_column("actions", min_width=12)
     table.add_column("message", overflow="fold", min_width=16)
-    for result in shown[:MAX_TABLE_ROWS]:
+    for result in listed[:MAX_TABLE_ROWS]:
         counts = source_counts(result, written_only=applied)
         style = "red" if result.failed else "green"
         actions = ", ".join(f"{counts[key]} {key}" for key in _COUNT_KEYS if counts[key]) or "none"
@@ -84,8 +84,8 @@ def print_fleet_summary(console: Console, results: list[SourceResult], *, title:
             plain_markup(result.message or _first_error(result)),
         )
     console.print(table)
-    if len(shown) > MAX_TABLE_ROWS:
-        console.print(f"... and {len(shown) - MAX_TABLE_ROWS} more; see --json or --report FILE.", highlight=False)
+    if len(listed) > MAX_TABLE_ROWS:
+        console.print(f"... and {len(listed) - MAX_TABLE_ROWS} more; see --json or --report FILE.", highlight=False)
     totals = fleet_totals(results, written_only=applied)
     failed = sum(1 for result in results if result.failed)
     verb = "" if applied else "would be "

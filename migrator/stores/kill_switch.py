@@ -2,12 +2,13 @@
 
 It is read only when ZENML_MIGRATE_TEST_KILL_AT is set. Its value is a
 number N, "after-N", "commit" or "after-commit". N kills the process right
-before its Nth write, and "after-N" right after the Nth write returned, counted
-over all applies of the process: for a SQL store each INSERT, UPDATE, DELETE
-and DDL statement (a bulk insert is one statement), for a REST store each POST
-or PUT request other than the login (so "after-N" kills it between the
-server's response and recording the id it assigned). "commit" kills a SQL apply
-right before its first commit, "after-commit" right after it.
+before its Nth write, and "after-N" right after the Nth write returned.
+Writes are counted over all applies of the process. For a SQL store each
+INSERT, UPDATE, DELETE and DDL statement counts (a bulk insert is one
+statement). For a REST store each POST or PUT request other than the login
+counts, so "after-N" kills it between the server's response and recording the
+id it assigned. "commit" kills a SQL apply right before its first commit,
+"after-commit" right after it.
 """
 
 import os

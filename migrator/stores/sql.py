@@ -164,7 +164,7 @@ class SqlStore:
     def acquire_lock(self, *, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> None:
         """Lock the store against other zenml-migrate runs, and hold the lock until `close()`.
 
-        A SQLite store takes the lock file next to its database; a MySQL
+        A SQLite store takes the lock file next to its database. A MySQL
         store takes a named lock of the server (GET_LOCK) on a connection of
         its own. A second zenml-migrate process that calls this for the same
         store waits until the first one closes its store, or, with
