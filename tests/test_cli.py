@@ -238,3 +238,24 @@ def test_empty_store_option_is_usage_error(run_cli) -> None:
     result = run_cli("profile", "migrate", str(FIXTURES / "multi-stack"), "--store", "")
     assert result.exit_code == 2
     assert "--store needs a store URL" in result.stderr
+
+
+def test_many_notes_of_one_kind_are_folded() -> None:
+    from rich.console import Console
+
+    from migrator.legacy import read_profile_dir
+    from migrator.plan import MigrationOptions, TargetSnapshot, plan_migration
+    from migrator.plan.models import PlanNote
+    from migrator.report import MigrationRecord, print_plan
+    from migrator.report.text import MAX_NOTES_PER_CODE, NOTES_SHOWN_WHEN_FOLDED
+
+    plan = plan_migration(read_profile_dir(FIXTURES / "multi-stack" / "profiles" / "production"), MigrationOptions(), TargetSnapshot(initialized=False))
+    many = [PlanNote(code="many", message=f"note {i}") for i in range(MAX_NOTES_PER_CODE + 3)]
+    few = [PlanNote(code="few", message=f"other {i}") for i in range(MAX_NOTES_PER_CODE)]
+    console = Console(record=True, width=200)
+    print_plan(console, MigrationRecord(plan.model_copy(update={"notes": tuple(many + few)}), "dry-run", "Dry run"), dry_run=True)
+    text = console.export_text()
+    assert f"note {NOTES_SHOWN_WHEN_FOLDED - 1}\n" in text
+    assert f"note {NOTES_SHOWN_WHEN_FOLDED}\n" not in text
+    assert f"... and {MAX_NOTES_PER_CODE + 3 - NOTES_SHOWN_WHEN_FOLDED} more notes of the kind 'many'" in text
+    assert f"other {MAX_NOTES_PER_CODE - 1}\n" in text  # a kind at the limit is printed whole

@@ -1,5 +1,7 @@
 """Rich text renderers for people: plan tables, summaries and profile listings."""
 
+from collections import Counter
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -18,8 +20,10 @@ _OPERATION_STYLES = {
 }
 # Above this many actions, the text output lists only the actions that need attention.
 MAX_TABLE_ROWS = 200
-# The text output prints at most this many notes of one kind (such as one per dropped metadata store).
-MAX_NOTES_PER_CODE = 5
+# Above this many notes of one kind (such as one per dropped metadata store),
+# the text output prints the first NOTES_SHOWN_WHEN_FOLDED and a count of the rest.
+MAX_NOTES_PER_CODE = 10
+NOTES_SHOWN_WHEN_FOLDED = 5
 _SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -84,15 +88,16 @@ def print_plan(console: Console, record: MigrationRecord, *, dry_run: bool) -> N
         console.print(table)
         if len(shown) > MAX_TABLE_ROWS:
             console.print(f"... and {len(shown) - MAX_TABLE_ROWS} more; see --json or --report FILE.", highlight=False)
-    printed: dict[str, int] = {}
+    totals = Counter(note.code for note in plan.notes)
+    printed: Counter[str] = Counter()
     for note in plan.notes:
-        printed[note.code] = printed.get(note.code, 0) + 1
-        if printed[note.code] <= MAX_NOTES_PER_CODE:
+        printed[note.code] += 1
+        if totals[note.code] <= MAX_NOTES_PER_CODE or printed[note.code] <= NOTES_SHOWN_WHEN_FOLDED:
             console.print(f"[cyan]note[/]: {plain_markup(note.message)}", highlight=False)
-    for code, count in printed.items():
+    for code, count in totals.items():
         if count > MAX_NOTES_PER_CODE:
             console.print(
-                f"[cyan]note[/]: ... and {count - MAX_NOTES_PER_CODE} more notes of the kind '{plain_markup(code)}'; "
+                f"[cyan]note[/]: ... and {count - NOTES_SHOWN_WHEN_FOLDED} more notes of the kind '{plain_markup(code)}'; "
                 "--json and --report FILE list every note.",
                 highlight=False,
             )
